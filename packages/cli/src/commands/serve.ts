@@ -1,0 +1,21 @@
+import { Command } from "@effect/cli"
+import { ForemanServerFromEnv } from "@foreman/server"
+import { Console, Effect, Layer } from "effect"
+
+/**
+ * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration or a database already in
+ * use by another daemon ends it with one line saying what to fix, and exit code 1.
+ */
+export const serveCommand = Command.make("serve", {}, () =>
+  Layer.launch(ForemanServerFromEnv).pipe(
+    Effect.catchTags({
+      ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
+      DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
+      ServeError: (error) => Console.error(`foreman: cannot listen: ${error.cause}`),
+      MigrationError: (error) => Console.error(`foreman: database migration failed: ${error.message}`),
+      SqlError: (error) => Console.error(`foreman: database error: ${error.message} ${error.cause}`)
+    }),
+    Effect.zipRight(Effect.sync(() => {
+      process.exitCode = 1
+    }))
+  )).pipe(Command.withDescription("Run the foreman daemon in front of FOREMAN_OLLAMA_URL."))

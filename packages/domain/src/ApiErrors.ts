@@ -1,0 +1,46 @@
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
+
+// Foreman's own routes answer errors as {"_tag": …, "error": "…"} with the status annotated here.
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {}
+
+export class BadRequest extends Schema.TaggedError<BadRequest>()(
+  "BadRequest",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 400 })
+) {}
+
+export class JobNotFound extends Schema.TaggedError<JobNotFound>()(
+  "JobNotFound",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()(
+  "ModelNotFound",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {}
+
+export class JobAlreadyTerminal extends Schema.TaggedError<JobAlreadyTerminal>()(
+  "JobAlreadyTerminal",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 413 })
+) {}
+
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { error: Schema.String },
+  HttpApiSchema.annotations({ status: 503 })
+) {}

@@ -1,0 +1,11 @@
+import { Schema } from "effect"
+
+export class Health extends Schema.Class<Health>("Health")({
+  status: Schema.Literal("ok"),
+  degraded: Schema.Boolean,
+  target: Schema.String,
+  last_poll: Schema.NullOr(Schema.String),
+  models: Schema.Number,
+  resident: Schema.NullOr(Schema.String),
+  queued: Schema.Number
+}) {}

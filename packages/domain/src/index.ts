@@ -1,0 +1,5 @@
+export * from "./ApiErrors.js"
+export * from "./ForemanApi.js"
+export * from "./Health.js"
+export * from "./JobId.js"
+export * from "./JobState.js"

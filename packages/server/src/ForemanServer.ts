@@ -1,0 +1,30 @@
+import { Layer } from "effect"
+import { ForemanConfig } from "./config/ForemanConfig.js"
+import { LoggingLive } from "./config/LoggingLive.js"
+import { HttpLive } from "./http/HttpLive.js"
+import { Inventory } from "./inventory/Inventory.js"
+import { JobEvents } from "./jobs/JobEvents.js"
+import { Jobs } from "./jobs/Jobs.js"
+import { Worker } from "./jobs/Worker.js"
+import { OllamaClient } from "./ollama/OllamaClient.js"
+import { JobSweeper } from "./store/JobSweeper.js"
+import { Store } from "./store/Store.js"
+
+const Foundation = Layer.mergeAll(Store.Default, OllamaClient.Default, JobEvents.Default)
+const WithInventory = Inventory.Default.pipe(Layer.provideMerge(Foundation))
+const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
+
+/**
+ * Foreman without HTTP: the store, the target client, the inventory poller, the worker and the
+ * sweeper. Needs a ForemanConfig; other Effect programs can run it and submit jobs through `Jobs`.
+ */
+export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default).pipe(Layer.provideMerge(WithWorker))
+
+/** The whole daemon: core services plus the HTTP server on FOREMAN_ADDR, logging as configured. */
+export const ForemanServerLive = HttpLive.pipe(
+  Layer.provideMerge(ForemanCoreLive),
+  Layer.provide(LoggingLive)
+)
+
+/** The daemon configured from the environment (FOREMAN_*). */
+export const ForemanServerFromEnv = ForemanServerLive.pipe(Layer.provide(ForemanConfig.Default))

@@ -1,0 +1,97 @@
+import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { parseByteSize } from "./ByteSize.js"
+import { parseGoDuration } from "./GoDuration.js"
+import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
+
+const parsed = <A>(name: string, fallback: string, parse: (s: string) => Either.Either<A, string>) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapOrFail((raw) => Either.mapLeft(parse(raw), (message) => ConfigError.InvalidData([name], message)))
+  )
+
+const optionalParsed = <A>(name: string, parse: (s: string) => Either.Either<A, string>) =>
+  Config.option(Config.string(name)).pipe(
+    Config.mapOrFail((raw) =>
+      Option.match(Option.filter(raw, (s) => s.trim() !== ""), {
+        onNone: () => Either.right(Option.none<A>()),
+        onSome: (s) => Either.mapLeft(Either.map(parse(s), Option.some), (m) => ConfigError.InvalidData([name], m))
+      })
+    )
+  )
+
+const optionalSecret = (name: string) =>
+  Config.option(Config.redacted(name)).pipe(
+    Config.map(Option.filter((secret) => Redacted.value(secret) !== ""))
+  )
+
+const parseUrl = (raw: string): Either.Either<string, string> => {
+  const url = URL.canParse(raw) ? new URL(raw) : undefined
+  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
+    ? Either.right(raw.replace(/\/+$/, ""))
+    : Either.left(`expected an http(s) URL like http://127.0.0.1:11434, got "${raw}"`)
+}
+
+/** keep_alive goes to Ollama verbatim: a number of seconds (`-1` pins forever) or a duration string. */
+const parseKeepAlive = (raw: string): Either.Either<string | number, string> => {
+  const text = raw.trim()
+  if (/^-?\d+$/.test(text)) return Either.right(Number(text))
+  const magnitude = text.startsWith("-") ? text.slice(1) : text
+  return Either.map(parseGoDuration(magnitude), () => text)
+}
+
+const positiveInt = (raw: string): Either.Either<number, string> =>
+  /^\d+$/.test(raw.trim()) && Number(raw) >= 1
+    ? Either.right(Number(raw))
+    : Either.left(`expected a whole number of at least 1, got "${raw}"`)
+
+const logFormats = ["text", "json", "logfmt", "pretty"] as const
+export type LogFormat = (typeof logFormats)[number]
+
+const parseLogFormat = (raw: string): Either.Either<LogFormat, string> => {
+  const found = logFormats.find((format) => format === raw.trim().toLowerCase())
+  return found !== undefined ? Either.right(found) : Either.left(`expected one of ${logFormats.join(", ")}, got "${raw}"`)
+}
+
+const parseLogLevel = (raw: string): Either.Either<LogLevel.LogLevel, string> => {
+  const found = LogLevel.allLevels.find((level) => level.label.toLowerCase() === raw.trim().toLowerCase())
+  return found !== undefined
+    ? Either.right(found)
+    : Either.left(`expected one of ${LogLevel.allLevels.map((l) => l.label.toLowerCase()).join(", ")}, got "${raw}"`)
+}
+
+const nonEmpty = (raw: string): Either.Either<string, string> =>
+  raw.trim() !== "" ? Either.right(raw.trim()) : Either.left("must not be empty")
+
+/** Every FOREMAN_* setting, read and validated once at start-up. */
+export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/ForemanConfig", {
+  effect: Effect.gen(function*() {
+    const values = yield* Config.all({
+      addr: parsed<ListenAddress>("FOREMAN_ADDR", ":8080", parseListenAddress),
+      ollamaUrl: parsed("FOREMAN_OLLAMA_URL", "http://127.0.0.1:11434", parseUrl),
+      ollamaToken: optionalSecret("FOREMAN_OLLAMA_TOKEN"),
+      token: optionalSecret("FOREMAN_TOKEN"),
+      dbPath: parsed("FOREMAN_DB_PATH", "foreman.db", nonEmpty),
+      pollInterval: parsed("FOREMAN_POLL_INTERVAL", "30s", parseGoDuration),
+      keepAlive: optionalParsed("FOREMAN_KEEP_ALIVE", parseKeepAlive),
+      embedModel: optionalParsed("FOREMAN_EMBED_MODEL", nonEmpty),
+      maxAttempts: parsed("FOREMAN_MAX_ATTEMPTS", "3", positiveInt),
+      jobTtl: parsed("FOREMAN_JOB_TTL", "24h", parseGoDuration),
+      webhookSecret: optionalSecret("FOREMAN_WEBHOOK_SECRET"),
+      maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
+      maxWait: optionalParsed("FOREMAN_MAX_WAIT", parseGoDuration),
+      logFormat: parsed("FOREMAN_LOG_FORMAT", "text", parseLogFormat),
+      logLevel: parsed("FOREMAN_LOG_LEVEL", "info", parseLogLevel)
+    })
+    if (Duration.toMillis(values.pollInterval) < 10) {
+      return yield* Effect.fail(ConfigError.InvalidData(["FOREMAN_POLL_INTERVAL"], "must be at least 10ms"))
+    }
+    return values
+  })
+}) {
+  /** The config read from a plain record instead of the environment (tests, embedding programs). */
+  static fromRecord(values: Readonly<Record<string, string>>): Layer.Layer<ForemanConfig, ConfigError.ConfigError> {
+    return ForemanConfig.Default.pipe(
+      Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(values)))))
+    )
+  }
+}

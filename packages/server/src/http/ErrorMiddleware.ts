@@ -1,0 +1,24 @@
+import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Cause, Effect, Option } from "effect"
+import { isNativePath } from "./AuthMiddleware.js"
+import { jsonContentType } from "./OllamaResponses.js"
+
+/**
+ * The last line of defence: an unknown route is Ollama's plain 404, and anything a handler did not
+ * turn into a response becomes a 500 in the route family's shape, logged, never a dead daemon.
+ */
+export const errorMiddleware = HttpMiddleware.make((app) =>
+  Effect.catchAllCause(app, (cause) =>
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.HttpServerRequest
+      const path = new URL(request.url, "http://foreman").pathname
+      if (Option.exists(Cause.failureOption(cause), (error) => error instanceof HttpServerError.RouteNotFound)) {
+        return HttpServerResponse.text("404 page not found", { status: 404, contentType: "text/plain" })
+      }
+      if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+      yield* Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ method: request.method, path }))
+      const body = isNativePath(path) ? { error: "internal error" } : { _tag: "InternalError", error: "internal error" }
+      return HttpServerResponse.text(JSON.stringify(body), { status: 500, contentType: jsonContentType })
+    })
+  )
+)

@@ -1,0 +1,28 @@
+import { HttpApiBuilder } from "@effect/platform"
+import { ForemanApi, Health } from "@foreman/domain"
+import { Effect, Option } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { Inventory } from "../inventory/Inventory.js"
+import { Worker } from "../jobs/Worker.js"
+import { Store } from "../store/Store.js"
+
+export const HealthApiLive = HttpApiBuilder.group(ForemanApi, "health", (handlers) =>
+  Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const inventory = yield* Inventory
+    const store = yield* Store
+    const worker = yield* Worker
+    return handlers.handle("healthz", () =>
+      Effect.gen(function*() {
+        const s = yield* inventory.get
+        return Health.make({
+          status: "ok",
+          degraded: s.degraded,
+          target: config.ollamaUrl,
+          last_poll: Option.getOrNull(Option.map(s.lastPoll, (d) => d.toISOString())),
+          models: s.installed.length,
+          resident: yield* worker.resident,
+          queued: yield* store.countQueued.pipe(Effect.orElseSucceed(() => -1))
+        })
+      }))
+  }))

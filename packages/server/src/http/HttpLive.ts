@@ -1,0 +1,33 @@
+import { HttpApiBuilder, HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { ForemanApi } from "@foreman/domain"
+import { Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { authMiddleware } from "./AuthMiddleware.js"
+import { errorMiddleware } from "./ErrorMiddleware.js"
+import { HealthApiLive } from "./HealthApiLive.js"
+import { OllamaRoutesLive } from "./OllamaRoutes.js"
+
+const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(Layer.provide(HealthApiLive))
+
+/** Every route, behind the error and auth middleware, as an app not yet bound to a socket. */
+export const HttpAppLive = Layer.unwrapEffect(
+  Effect.map(ForemanConfig, (config) =>
+    HttpApiBuilder.serve((app) => errorMiddleware(authMiddleware(config.token)(app))).pipe(
+      Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+      Layer.provide(OllamaRoutesLive),
+      Layer.provide(ApiLive)
+    ))
+)
+
+/** The Node HTTP server on FOREMAN_ADDR. */
+export const NodeServerLive = Layer.unwrapEffect(
+  Effect.map(ForemanConfig, (config) =>
+    NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: config.addr.port, host: config.addr.host }))
+)
+
+export const HttpLive = HttpAppLive.pipe(
+  HttpServer.withLogAddress,
+  Layer.provide(NodeServerLive)
+)

@@ -1,0 +1,122 @@
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { isTerminal, type JobEndpoint } from "@foreman/domain"
+import { Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { Inventory } from "../inventory/Inventory.js"
+import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
+import { Jobs } from "../jobs/Jobs.js"
+import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.js"
+import type { JobRecord } from "../store/JobRecord.js"
+import { errorLine, jsonContentType, ndjsonContentType, ollamaError, ollamaJson } from "./OllamaResponses.js"
+import { readBody } from "./RequestBody.js"
+
+type First =
+  | { readonly _tag: "Bytes"; readonly bytes: Uint8Array }
+  | { readonly _tag: "Ended"; readonly job: JobRecord }
+
+const endedWith = (signal: JobSignal): Option.Option<JobRecord> =>
+  signal._tag === "State" && isTerminal(signal.job.state) ? Option.some(signal.job) : Option.none()
+
+/** A job that ended without an answer, in Ollama's error shape. */
+const failure = (job: JobRecord, headers: Record<string, string>) =>
+  job.state === "cancelled"
+    ? ollamaError(503, job.error === "cancelled" || job.error === null ? `job ${job.id} was cancelled` : job.error, headers)
+    : ollamaError(job.errorStatus ?? 500, job.error ?? "job failed", headers)
+
+/**
+ * Native /api/chat and /api/generate: the request becomes a sync job, and the response is that
+ * job's output — streamed chunk by chunk as the target produces it, or as one JSON body.
+ */
+export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/SyncGeneration", {
+  effect: Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const inventory = yield* Inventory
+    const jobs = yield* Jobs
+    const events = yield* JobEvents
+
+    const firstOutput = (queue: Queue.Dequeue<JobSignal>): Effect.Effect<First> =>
+      Queue.take(queue).pipe(
+        Effect.flatMap((signal): Effect.Effect<First> =>
+          signal._tag === "Chunk"
+            ? Effect.succeed({ _tag: "Bytes", bytes: signal.bytes })
+            : Option.match(endedWith(signal), {
+              onNone: () => firstOutput(queue),
+              onSome: (job) => Effect.succeed({ _tag: "Ended", job })
+            })
+        )
+      )
+
+    const ending = (queue: Queue.Dequeue<JobSignal>): Effect.Effect<JobRecord> =>
+      Queue.take(queue).pipe(
+        Effect.flatMap((signal) => Option.match(endedWith(signal), { onNone: () => ending(queue), onSome: Effect.succeed }))
+      )
+
+    const handle = (endpoint: JobEndpoint) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const body = yield* readBody(request, config.maxBody)
+        const text = new TextDecoder().decode(body)
+        const fields = readGenerationFields(text)
+        if (Either.isLeft(fields)) return ollamaError(400, fields.left)
+        const { model, stream } = fields.right
+        if (!(yield* inventory.ensureInstalled(model))) {
+          return ollamaError(404, `model "${model}" not found, try pulling it first`)
+        }
+        const payload = !fields.right.hasKeepAlive && Option.isSome(config.keepAlive)
+          ? withKeepAlive(text, config.keepAlive.value)
+          : text
+
+        const id = yield* jobs.newId
+        const headers = { "x-foreman-job-id": id }
+        const scope = yield* Scope.make()
+        const finished = yield* Ref.make(false)
+        const handedOff = yield* Ref.make(false)
+        // The caller going away (handler interrupted, or the response stream cut) cancels the job.
+        const release = Effect.zipRight(
+          Effect.unlessEffect(jobs.cancel(id).pipe(Effect.ignore), Ref.get(finished)),
+          Scope.close(scope, Exit.void)
+        )
+        const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
+
+        const respond = Effect.gen(function*() {
+          yield* jobs.submit({ id, mode: "sync", endpoint, model, payload, webhookUrl: null })
+          if (!stream) {
+            const job = yield* ending(queue)
+            yield* Ref.set(finished, true)
+            return job.state === "done" && job.result !== null ? ollamaJson(job.result, headers) : failure(job, headers)
+          }
+          const first = yield* firstOutput(queue)
+          if (first._tag === "Ended") {
+            yield* Ref.set(finished, true)
+            return failure(first.job, headers)
+          }
+          const rest = Stream.fromQueue(queue).pipe(
+            Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
+            Stream.tap((signal) => Option.isSome(endedWith(signal)) ? Ref.set(finished, true) : Effect.void),
+            Stream.filterMap((signal): Option.Option<Uint8Array> =>
+              signal._tag === "Chunk"
+                ? Option.some(signal.bytes)
+                : signal.job.state === "failed" || signal.job.state === "cancelled"
+                ? Option.some(errorLine(signal.job.error ?? `job ${signal.job.state}`))
+                : Option.none()
+            )
+          )
+          yield* Ref.set(handedOff, true)
+          return HttpServerResponse.stream(
+            Stream.concat(Stream.succeed(first.bytes), rest).pipe(Stream.ensuring(release)),
+            { status: 200, contentType: ndjsonContentType, headers }
+          )
+        })
+        // Once the response stream owns the subscription it releases it; every other exit does here.
+        return yield* respond.pipe(Effect.onExit(() => Effect.unlessEffect(release, Ref.get(handedOff))))
+      }).pipe(
+        Effect.catchTags({
+          BodyTooLarge: (error) => Effect.succeed(ollamaError(413, error.message)),
+          BodyUnreadable: (error) => Effect.succeed(ollamaError(400, error.message))
+        }),
+        Effect.withSpan("SyncGeneration.handle", { attributes: { endpoint } })
+      )
+
+    return { handle, jsonContentType } as const
+  })
+}) {}

@@ -1,0 +1,126 @@
+import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { OllamaClient } from "../ollama/OllamaClient.js"
+
+const ModelList = Schema.Struct({
+  models: Schema.Array(Schema.Struct({ name: Schema.String, model: Schema.optional(Schema.String) }))
+})
+const decodeModelList = Schema.decodeUnknownOption(Schema.parseJson(ModelList))
+
+export interface InventoryState {
+  /** The target's last /api/tags answer, byte for byte. */
+  readonly tagsBody: string
+  /** The target's last /api/ps answer, byte for byte. */
+  readonly psBody: string
+  readonly installed: ReadonlyArray<string>
+  readonly resident: ReadonlyArray<string>
+  readonly lastPoll: Option.Option<Date>
+  readonly degraded: boolean
+  readonly lastError: Option.Option<string>
+}
+
+const initial: InventoryState = {
+  tagsBody: `{"models":[]}`,
+  psBody: `{"models":[]}`,
+  installed: [],
+  resident: [],
+  lastPoll: Option.none(),
+  degraded: true,
+  lastError: Option.some("the target has not been polled yet")
+}
+
+const names = (body: string): ReadonlyArray<string> =>
+  Option.match(decodeModelList(body), {
+    onNone: () => [],
+    onSome: (list) => list.models.flatMap((m) => m.model !== undefined && m.model !== m.name ? [m.name, m.model] : [m.name])
+  })
+
+/** Ollama treats `llama3` and `llama3:latest` as the same model. */
+export const normalizeModel = (name: string): string => name.includes(":") ? name : `${name}:latest`
+
+const sameModel = (a: string, b: string) => normalizeModel(a) === normalizeModel(b)
+
+// While degraded, look again sooner than the poll interval so recovery shows within a second or two.
+const recheckWhileDegraded = Duration.seconds(1)
+
+/** The target's installed and resident models, kept by a poller; never fails, goes degraded instead. */
+export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", {
+  scoped: Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const ollama = yield* OllamaClient
+    const state = yield* SubscriptionRef.make(initial)
+
+    const poll = Effect.all([
+      ollama.text({ method: "GET", path: "/api/tags", timeout: ollama.probeTimeout }),
+      ollama.text({ method: "GET", path: "/api/ps", timeout: ollama.probeTimeout })
+    ], { concurrency: 2 })
+
+    const logFlip = (before: InventoryState, after: InventoryState) =>
+      before.degraded === after.degraded || Option.isNone(before.lastPoll)
+        ? Effect.void
+        : after.degraded
+        ? Effect.logWarning("target unreachable; degraded, keeping the last-known model list").pipe(
+          Effect.annotateLogs({ target: config.ollamaUrl, error: Option.getOrElse(after.lastError, () => "") })
+        )
+        : Effect.logInfo("target is back; no longer degraded").pipe(Effect.annotateLogs("target", config.ollamaUrl))
+
+    const refresh: Effect.Effect<InventoryState> = poll.pipe(
+      Effect.match({
+        onFailure: (error) => (s: InventoryState): InventoryState => ({ ...s, degraded: true, lastError: Option.some(error.message) }),
+        onSuccess: ([tags, ps]) => (): InventoryState => ({
+          tagsBody: tags.text,
+          psBody: ps.text,
+          installed: names(tags.text),
+          resident: names(ps.text),
+          lastPoll: Option.some(new Date()),
+          degraded: false,
+          lastError: Option.none()
+        })
+      }),
+      Effect.flatMap((update) =>
+        SubscriptionRef.modify(state, (before): [readonly [InventoryState, InventoryState], InventoryState] => {
+          const after = update(before)
+          return [[before, after], after]
+        })
+      ),
+      Effect.tap(([before, after]) => logFlip(before, after)),
+      Effect.map(([, after]) => after),
+      Effect.withSpan("Inventory.refresh")
+    )
+
+    const isInstalled = (s: InventoryState, model: string) => s.installed.some((name) => sameModel(name, model))
+
+    /**
+     * True when the target has the model; on a miss, polls once more before saying no. With no
+     * successful poll yet (foreman started while the target sleeps) nothing is known, so say yes
+     * and let the job wait for the target rather than reject it blind.
+     */
+    const ensureInstalled = Effect.fn("Inventory.ensureInstalled")(function*(model: string) {
+      if (isInstalled(yield* SubscriptionRef.get(state), model)) return true
+      const after = yield* refresh
+      return isInstalled(after, model) || Option.isNone(after.lastPoll)
+    })
+
+    const loop = Effect.gen(function*() {
+      const s = yield* refresh
+      yield* Effect.sleep(s.degraded ? Duration.min(recheckWhileDegraded, config.pollInterval) : config.pollInterval)
+    }).pipe(Effect.forever)
+
+    const first = yield* refresh
+    if (first.degraded) {
+      yield* Effect.logWarning(
+        `no Ollama answered at ${config.ollamaUrl}; foreman runs degraded and keeps every job until it does. ` +
+          `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`pnpm foreman sim\`.`
+      ).pipe(Effect.annotateLogs("error", Option.getOrElse(first.lastError, () => "")))
+    }
+    yield* Effect.forkScoped(loop)
+
+    return {
+      get: SubscriptionRef.get(state),
+      changes: state.changes,
+      refresh,
+      ensureInstalled,
+      isInstalled
+    } as const
+  })
+}) {}

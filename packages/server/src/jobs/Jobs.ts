@@ -1,0 +1,38 @@
+import { type JobEndpoint, JobId, type JobMode } from "@foreman/domain"
+import { Effect, Schema } from "effect"
+import { monotonicFactory } from "ulid"
+import { Store } from "../store/Store.js"
+import { Worker } from "./Worker.js"
+
+export interface Submission {
+  readonly id: JobId
+  readonly mode: JobMode
+  readonly endpoint: JobEndpoint
+  readonly model: string
+  /** The request body exactly as it will be sent to the target. */
+  readonly payload: string
+  readonly webhookUrl: string | null
+}
+
+/** Queues jobs: a row in the store, then a ring of the worker's doorbell. */
+export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
+  effect: Effect.gen(function*() {
+    const store = yield* Store
+    const worker = yield* Worker
+    // Monotonic so two jobs submitted in the same millisecond still sort in submission order.
+    const nextUlid = monotonicFactory()
+    const toJobId = Schema.decodeSync(JobId)
+
+    /** A fresh id, taken before submitting so a caller can subscribe to the job's events first. */
+    const newId = Effect.sync(() => toJobId(nextUlid()))
+
+    const submit = Effect.fn("Jobs.submit")(function*(submission: Submission) {
+      const job = yield* store.insert(submission)
+      yield* worker.wake
+      yield* Effect.logDebug("job queued").pipe(Effect.annotateLogs({ job_id: job.id, model: job.model }))
+      return job
+    })
+
+    return { newId, submit, cancel: worker.cancel, get: store.get } as const
+  })
+}) {}

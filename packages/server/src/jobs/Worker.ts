@@ -1,0 +1,220 @@
+import { JobAlreadyTerminal, type JobId, type JobState } from "@foreman/domain"
+import { Cause, Duration, Effect, Either, Fiber, Option, Queue, Ref, Schedule, Stream } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { Inventory } from "../inventory/Inventory.js"
+import { OllamaClient } from "../ollama/OllamaClient.js"
+import { readGenerationFields } from "../ollama/GenerationFields.js"
+import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
+import type { JobRecord } from "../store/JobRecord.js"
+import { Store } from "../store/Store.js"
+import { JobEvents } from "./JobEvents.js"
+import { ResultCollector } from "./ResultCollector.js"
+
+interface Running {
+  readonly id: JobId
+  readonly fiber: Fiber.RuntimeFiber<void>
+}
+
+// While the target is away, probe it at 250ms, 500ms, 1s … but never wait more than 10s between probes.
+const holdSchedule = Schedule.exponential(Duration.millis(250)).pipe(Schedule.union(Schedule.spaced(Duration.seconds(10))))
+
+/**
+ * The only code that runs generations: one fiber, one job at a time, drain-by-model. Every failure
+ * ends in a job state; the loop itself has error type `never` and restarts after a defect.
+ */
+export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
+  scoped: Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const store = yield* Store
+    const ollama = yield* OllamaClient
+    const inventory = yield* Inventory
+    const events = yield* JobEvents
+
+    const doorbell = yield* Queue.sliding<void>(1)
+    const running = yield* Ref.make(Option.none<Running>())
+    const claimLock = yield* Effect.makeSemaphore(1)
+    // The model the worker last loaded; null when unknown (start-up, after an error).
+    const resident = yield* Ref.make<string | null>(null)
+
+    const move = (job: JobRecord, to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
+      store.transition(job.id, job.state, to, patch, artifacts).pipe(
+        Effect.tap((next) => events.state(next, job.state))
+      )
+
+    const holdUntilTargetAnswers = Effect.gen(function*() {
+      yield* Effect.logWarning("target unreachable; holding the queue until it answers")
+      yield* Effect.retry(ollama.probe, holdSchedule)
+      yield* inventory.refresh
+      yield* Effect.logInfo("target answers again; resuming the queue")
+    })
+
+    const keepAliveField = Option.match(config.keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
+
+    /** Asks the target to load the model (an empty generate) so the job itself does not pay for it. */
+    const load = (model: string) =>
+      ollama.text({ method: "POST", path: "/api/generate", body: JSON.stringify({ model, ...keepAliveField }) }).pipe(
+        Effect.zipRight(Ref.set(resident, model)),
+        Effect.tapError(() => Ref.set(resident, null)),
+        Effect.withSpan("Worker.load", { attributes: { model } })
+      )
+
+    // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
+    const callerSeesChunks = (job: JobRecord) =>
+      job.mode === "sync" && Either.getOrElse(Either.map(readGenerationFields(job.payload), (f) => f.stream), () => false)
+
+    /** Streams the job's request to the target, publishing every chunk as it arrives. */
+    const generate = (job: JobRecord, delivered: Ref.Ref<boolean>) =>
+      Effect.gen(function*() {
+        const marksDelivery = callerSeesChunks(job)
+        const response = yield* ollama.streaming({ method: "POST", path: `/api/${job.endpoint}`, body: job.payload })
+        const collector = new ResultCollector(job.endpoint)
+        yield* response.body.pipe(
+          Stream.runForEach((bytes) => {
+            collector.push(bytes)
+            const published = events.chunk(job.id, bytes)
+            return marksDelivery ? Effect.zipRight(published, Ref.set(delivered, true)) : published
+          })
+        )
+        return collector
+      })
+
+    const onConnectionError = (job: JobRecord, error: ConnectionError, delivered: boolean) =>
+      Effect.gen(function*() {
+        yield* Ref.set(resident, null)
+        if (delivered) {
+          // The caller already has part of the answer: replaying it would duplicate output.
+          yield* move(job, "failed", { error: `lost the target mid-answer: ${error.message}`, errorStatus: 502 })
+          return
+        }
+        const healthy = yield* Effect.isSuccess(ollama.probe)
+        if (healthy && job.attempt >= job.maxAttempts) {
+          yield* move(job, "failed", {
+            error: `gave up after ${job.attempt} attempts while the target was up: ${error.message}`,
+            errorStatus: 502
+          })
+          return
+        }
+        // Only dispatches that failed while the target looked healthy count against the job.
+        yield* move(job, "queued", { attempt: healthy ? job.attempt : job.attempt - 1 })
+        if (!healthy) {
+          yield* inventory.refresh
+          yield* holdUntilTargetAnswers
+        }
+      })
+
+    const onUpstreamError = (job: JobRecord, error: UpstreamHttpError) =>
+      move(job, "failed", { error: error.error, errorStatus: error.status })
+
+    /** Runs one claimed job to a state. Errors never escape: each ends the job somewhere. */
+    const execute = (claimed: JobRecord) => {
+      const current = Ref.unsafeMake(claimed)
+      const delivered = Ref.unsafeMake(false)
+      const step = (to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
+        Ref.get(current).pipe(
+          Effect.flatMap((job) => move(job, to, patch, artifacts)),
+          Effect.tap((job) => Ref.set(current, job))
+        )
+      const run = Effect.gen(function*() {
+        yield* events.state(claimed, "queued")
+        if (claimed.state === "loading") {
+          yield* load(claimed.model)
+          yield* step("working")
+        }
+        const collector = yield* generate(claimed, delivered)
+        const outcome = collector.finish()
+        if (collector.error !== undefined) {
+          return yield* step("failed", { error: collector.error, errorStatus: 500 })
+        }
+        if (outcome === undefined) {
+          return yield* new ConnectionError({ message: "the target's answer ended before its final done object" })
+        }
+        yield* step("done", { result: outcome.result }, [{
+          name: "completion",
+          contentType: "text/plain; charset=utf-8",
+          data: new TextEncoder().encode(outcome.completion)
+        }])
+      })
+      return run.pipe(
+        Effect.catchTags({
+          ConnectionError: (error) =>
+            Effect.all([Ref.get(current), Ref.get(delivered)]).pipe(
+              Effect.flatMap(([job, wasDelivered]) => onConnectionError(job, error, wasDelivered))
+            ),
+          UpstreamHttpError: (error) => Ref.get(current).pipe(Effect.flatMap((job) => onUpstreamError(job, error)))
+        }),
+        Effect.onInterrupt(() =>
+          Ref.get(current).pipe(
+            Effect.flatMap((job) => move(job, "cancelled", { error: "cancelled" })),
+            Effect.ignore
+          )
+        ),
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.void : Effect.gen(function*() {
+            yield* Effect.logError("job failed on an internal error", cause)
+            const job = yield* Ref.get(current)
+            yield* move(job, "failed", { error: `internal error: ${Cause.squash(cause)}`, errorStatus: 500 }).pipe(Effect.ignore)
+          })
+        ),
+        Effect.asVoid,
+        Effect.annotateLogs({ job_id: claimed.id, model: claimed.model }),
+        Effect.withSpan("Worker.execute", { attributes: { job_id: claimed.id, model: claimed.model } })
+      )
+    }
+
+    const claim = claimLock.withPermits(1)(Effect.gen(function*() {
+      const next = yield* store.claimNext(yield* Ref.get(resident))
+      if (Option.isNone(next)) return Option.none<Fiber.RuntimeFiber<void>>()
+      const fiber = yield* Effect.fork(execute(next.value))
+      yield* Ref.set(running, Option.some({ id: next.value.id, fiber }))
+      return Option.some(fiber)
+    }))
+
+    const step = Effect.gen(function*() {
+      if ((yield* inventory.get).degraded) yield* holdUntilTargetAnswers
+      const fiber = yield* claim
+      if (Option.isNone(fiber)) {
+        yield* Queue.take(doorbell)
+        return
+      }
+      yield* Fiber.await(fiber.value)
+      yield* Ref.set(running, Option.none())
+    })
+
+    const loop = step.pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.logError("worker loop error; restarting in 1s", cause).pipe(Effect.zipRight(Effect.sleep(Duration.seconds(1))))
+      ),
+      Effect.forever
+    )
+
+    const recovered = yield* store.recover()
+    for (const job of recovered.requeued) yield* events.state(job, "working")
+    if (recovered.requeued.length + recovered.cancelled.length > 0) {
+      yield* Effect.logInfo("recovered jobs interrupted by a restart").pipe(
+        Effect.annotateLogs({ requeued: recovered.requeued.length, cancelled: recovered.cancelled.length })
+      )
+    }
+    const initial = (yield* inventory.get).resident[0]
+    if (initial !== undefined) yield* Ref.set(resident, initial)
+    yield* Effect.forkScoped(loop)
+
+    /** Tells the worker a job was queued. */
+    const wake = Queue.offer(doorbell, undefined).pipe(Effect.asVoid)
+
+    /** Cancels a job: drops it if queued, interrupts it (aborting the upstream request) if running. */
+    const cancel = Effect.fn("Worker.cancel")(function*(id: JobId) {
+      return yield* claimLock.withPermits(1)(Effect.gen(function*() {
+        const job = yield* store.get(id)
+        if (job.state === "queued") return yield* move(job, "cancelled", { error: "cancelled" })
+        const active = yield* Ref.get(running)
+        if ((job.state === "loading" || job.state === "working") && Option.isSome(active) && active.value.id === id) {
+          yield* Fiber.interrupt(active.value.fiber)
+          return yield* store.get(id)
+        }
+        return yield* new JobAlreadyTerminal({ error: `job ${id} is already ${job.state}` })
+      }))
+    })
+
+    return { wake, cancel, resident: Ref.get(resident) } as const
+  })
+}) {}

@@ -1,0 +1,55 @@
+import { SqliteClient, SqliteMigrator } from "@effect/sql-sqlite-node"
+import { Reactivity } from "@effect/experimental"
+import { SqlClient } from "@effect/sql"
+import { NodeContext } from "@effect/platform-node"
+import { Context, Data, Effect, Layer, String } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import jobs from "./migrations/0001_jobs.js"
+
+export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
+  override get message() {
+    return `another foreman daemon is using the database ${this.path} (one daemon per database); stop it or set FOREMAN_DB_PATH to another file`
+  }
+}
+
+// EXCLUSIVE locking mode makes SQLite keep its file lock for the life of the connection, and the
+// operating system drops it when the process dies, so a SIGKILLed daemon never leaves a stale lock.
+const holdExclusiveLock = (path: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe("PRAGMA busy_timeout = 200")
+    yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
+    yield* sql.unsafe("PRAGMA foreign_keys = ON")
+    yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(sql.unsafe("COMMIT")))
+  }).pipe(
+    Effect.mapError((error) => /locked|busy/i.test(`${error.message} ${error.cause}`) ? new DatabaseLocked({ path }) : error)
+  )
+
+// The client enables WAL as it opens, so a database held by another daemon fails right there, as a
+// defect of the constructor; it is turned into DatabaseLocked here.
+const ClientLive = Layer.scopedContext(
+  Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const client = yield* SqliteClient.make({
+      filename: config.dbPath,
+      transformQueryNames: String.camelToSnake,
+      transformResultNames: String.snakeToCamel
+    }).pipe(
+      Effect.catchAllDefect((defect) =>
+        /locked|busy/i.test(`${defect}`) ? Effect.fail(new DatabaseLocked({ path: config.dbPath })) : Effect.die(defect)
+      )
+    )
+    return Context.make(SqliteClient.SqliteClient, client).pipe(Context.add(SqlClient.SqlClient, client))
+  })
+).pipe(Layer.provide(Reactivity.layer))
+
+const LockAndMigrate = Layer.effectDiscard(
+  Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    yield* holdExclusiveLock(config.dbPath)
+    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs }) })
+  })
+).pipe(Layer.provide(NodeContext.layer))
+
+/** The SQLite client, holding the database's lock, with every migration applied. */
+export const SqlLive = LockAndMigrate.pipe(Layer.provideMerge(ClientLive))

@@ -1,0 +1,182 @@
+import { SqlClient } from "@effect/sql"
+import { isTerminal, type JobId, JobNotFound, type JobState } from "@foreman/domain"
+import { Effect, Option, Schema } from "effect"
+import { decodeTime } from "ulid"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { JobRecord, type NewArtifact, type NewJob, type TransitionPatch } from "./JobRecord.js"
+import { SqlLive } from "./SqlLive.js"
+import { InvalidTransition } from "./StoreErrors.js"
+
+export interface ArtifactMeta {
+  readonly name: string
+  readonly contentType: string
+  readonly size: number
+}
+
+export interface Artifact extends ArtifactMeta {
+  readonly data: Uint8Array
+}
+
+const ArtifactRow = Schema.Struct({
+  name: Schema.String,
+  contentType: Schema.String,
+  size: Schema.Number,
+  data: Schema.Uint8ArrayFromSelf
+})
+
+/** Jobs and artifacts in SQLite, and the job state machine: every transition names its from-state. */
+export class Store extends Effect.Service<Store>()("foreman/Store", {
+  dependencies: [SqlLive],
+  effect: Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const config = yield* ForemanConfig
+    const decodeJob = Schema.decodeUnknown(JobRecord)
+    const decodeJobs = Schema.decodeUnknown(Schema.Array(JobRecord))
+    const decodeArtifact = Schema.decodeUnknown(ArtifactRow)
+
+    // Rows we wrote ourselves always decode; a failure here is a bug, not a runtime condition.
+    const one = (rows: ReadonlyArray<unknown>) =>
+      rows.length === 0 ? Effect.succeedNone : Effect.asSome(Effect.orDie(decodeJob(rows[0])))
+
+    const find = (id: JobId) => sql`SELECT * FROM jobs WHERE id = ${id}`.pipe(Effect.flatMap(one))
+
+    const get = Effect.fn("Store.get")(function*(id: JobId) {
+      const job = yield* find(id)
+      return yield* Option.match(job, {
+        onNone: () => Effect.fail(new JobNotFound({ error: `job ${id} not found` })),
+        onSome: Effect.succeed
+      })
+    })
+
+    const insert = Effect.fn("Store.insert")(function*(job: NewJob) {
+      const now = Date.now()
+      const record = JobRecord.make({
+        ...job,
+        state: "queued",
+        attempt: 0,
+        maxAttempts: config.maxAttempts,
+        error: null,
+        errorStatus: null,
+        result: null,
+        createdAt: decodeTime(job.id),
+        updatedAt: now,
+        startedAt: null,
+        finishedAt: null
+      })
+      yield* sql`INSERT INTO jobs ${sql.insert({ ...record })}`
+      return record
+    })
+
+    const writeArtifacts = (id: JobId, artifacts: ReadonlyArray<NewArtifact>) =>
+      Effect.forEach(artifacts, (artifact) =>
+        sql`INSERT OR REPLACE INTO artifacts ${
+          sql.insert({
+            jobId: id,
+            name: artifact.name,
+            contentType: artifact.contentType,
+            size: artifact.data.byteLength,
+            data: artifact.data
+          })
+        }`, { discard: true })
+
+    const transitionUnsafe = (
+      id: JobId,
+      from: JobState,
+      to: JobState,
+      patch: TransitionPatch,
+      artifacts: ReadonlyArray<NewArtifact>
+    ) =>
+      Effect.gen(function*() {
+        const now = Date.now()
+        const rows = yield* sql`UPDATE jobs SET
+            state = ${to},
+            updated_at = ${now},
+            started_at = CASE WHEN ${to} IN ('loading', 'working') THEN COALESCE(started_at, ${now}) ELSE started_at END,
+            finished_at = ${isTerminal(to) ? now : null},
+            attempt = COALESCE(${patch.attempt ?? null}, attempt),
+            error = CASE WHEN ${patch.error === undefined ? 0 : 1} THEN ${patch.error ?? null} ELSE error END,
+            error_status = CASE WHEN ${patch.errorStatus === undefined ? 0 : 1} THEN ${patch.errorStatus ?? null} ELSE error_status END,
+            result = CASE WHEN ${patch.result === undefined ? 0 : 1} THEN ${patch.result ?? null} ELSE result END
+          WHERE id = ${id} AND state = ${from}
+          RETURNING *`
+        const updated = yield* one(rows)
+        if (Option.isSome(updated)) {
+          yield* writeArtifacts(id, artifacts)
+          return updated.value
+        }
+        const current = yield* get(id)
+        return yield* Effect.fail(new InvalidTransition({ jobId: id, from, to, actual: current.state }))
+      })
+
+    /** Moves a job from `from` to `to`, failing if it is no longer in `from`. */
+    const transition = Effect.fn("Store.transition")(function*(
+      id: JobId,
+      from: JobState,
+      to: JobState,
+      patch: TransitionPatch = {},
+      artifacts: ReadonlyArray<NewArtifact> = []
+    ) {
+      return yield* sql.withTransaction(transitionUnsafe(id, from, to, patch, artifacts))
+    })
+
+    /**
+     * Drain-by-model: the oldest queued job for the resident model, else the oldest queued job.
+     * Each lookup is one descent of an index, so the claim costs the same at 100k queued as at 1.
+     */
+    const claimNext = Effect.fn("Store.claimNext")(function*(resident: string | null) {
+      return yield* sql.withTransaction(Effect.gen(function*() {
+        const forResident = resident === null
+          ? []
+          : yield* sql`SELECT * FROM jobs WHERE state = 'queued' AND model = ${resident} ORDER BY id LIMIT 1`
+        const rows = forResident.length > 0
+          ? forResident
+          : yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`
+        const next = yield* one(rows)
+        if (Option.isNone(next)) return Option.none<JobRecord>()
+        const job = next.value
+        const to: JobState = job.model === resident ? "working" : "loading"
+        const claimed = yield* transitionUnsafe(job.id, "queued", to, { attempt: job.attempt + 1 }, [])
+        return Option.some(claimed)
+      }))
+    })
+
+    /**
+     * After a crash, running async jobs go back to the queue; sync jobs are cancelled because the
+     * caller that was waiting for them is gone.
+     */
+    const recover = Effect.fn("Store.recover")(function*() {
+      return yield* sql.withTransaction(Effect.gen(function*() {
+        const now = Date.now()
+        const requeued = yield* sql`UPDATE jobs SET state = 'queued', updated_at = ${now}
+          WHERE mode = 'async' AND state IN ('loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
+        const cancelled = yield* sql`UPDATE jobs SET state = 'cancelled', updated_at = ${now}, finished_at = ${now},
+            error = 'foreman restarted while the caller waited; the caller is gone'
+          WHERE mode = 'sync' AND state IN ('queued', 'loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
+        return { requeued, cancelled }
+      }))
+    })
+
+    /** Deletes terminal jobs (and their artifacts) that finished before the cutoff. */
+    const sweep = Effect.fn("Store.sweep")(function*(finishedBefore: number) {
+      const rows = yield* sql`DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ${finishedBefore} RETURNING id`
+      return rows.length
+    })
+
+    const countQueued = sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs WHERE state = 'queued'`.pipe(
+      Effect.map((rows) => rows[0]?.n ?? 0)
+    )
+
+    const listArtifacts = Effect.fn("Store.listArtifacts")(function*(id: JobId) {
+      const rows = yield* sql<ArtifactMeta>`SELECT name, content_type, size FROM artifacts WHERE job_id = ${id} ORDER BY name`
+      return rows.map((row): ArtifactMeta => ({ name: row.name, contentType: row.contentType, size: row.size }))
+    })
+
+    const getArtifact = Effect.fn("Store.getArtifact")(function*(id: JobId, name: string) {
+      const rows = yield* sql`SELECT name, content_type, size, data FROM artifacts WHERE job_id = ${id} AND name = ${name}`
+      if (rows.length === 0) return Option.none<Artifact>()
+      return Option.some<Artifact>(yield* Effect.orDie(decodeArtifact(rows[0])))
+    })
+
+    return { get, insert, transition, claimNext, recover, sweep, countQueued, listArtifacts, getArtifact } as const
+  })
+}) {}

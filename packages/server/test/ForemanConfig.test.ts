@@ -1,0 +1,82 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either, Option, Redacted } from "effect"
+import { ForemanConfig } from "../src/config/ForemanConfig.js"
+import { parseGoDuration } from "../src/config/GoDuration.js"
+import { parseListenAddress } from "../src/config/ListenAddress.js"
+
+const load = (values: Record<string, string>) =>
+  Effect.provide(ForemanConfig, ForemanConfig.fromRecord(values)).pipe(Effect.either)
+
+describe("ForemanConfig", () => {
+  it.effect("has the documented defaults", () =>
+    Effect.gen(function*() {
+      const config = yield* Effect.flatMap(load({}), Either.match({ onLeft: Effect.die, onRight: Effect.succeed }))
+      expect(config.addr).toEqual({ host: "0.0.0.0", port: 8080 })
+      expect(config.ollamaUrl).toBe("http://127.0.0.1:11434")
+      expect(config.dbPath).toBe("foreman.db")
+      expect(Duration.toMillis(config.pollInterval)).toBe(30_000)
+      expect(Duration.toMillis(config.jobTtl)).toBe(24 * 3_600_000)
+      expect(config.maxAttempts).toBe(3)
+      expect(config.maxBody).toBe(32 * 1024 * 1024)
+      expect(Option.isNone(config.token)).toBe(true)
+      expect(Option.isNone(config.keepAlive)).toBe(true)
+      expect(Option.isNone(config.maxWait)).toBe(true)
+    }))
+
+  it.effect("reads Go-style values and secrets", () =>
+    Effect.gen(function*() {
+      const result = yield* load({
+        FOREMAN_ADDR: "127.0.0.1:9999",
+        FOREMAN_POLL_INTERVAL: "1m30s",
+        FOREMAN_KEEP_ALIVE: "-1",
+        FOREMAN_TOKEN: "s3cret",
+        FOREMAN_MAX_BODY: "1MiB",
+        FOREMAN_OLLAMA_URL: "http://gpu.local:11434/"
+      })
+      const config = Either.getOrThrow(result)
+      expect(config.addr).toEqual({ host: "127.0.0.1", port: 9999 })
+      expect(Duration.toMillis(config.pollInterval)).toBe(90_000)
+      expect(config.keepAlive).toEqual(Option.some(-1))
+      expect(Option.map(config.token, Redacted.value)).toEqual(Option.some("s3cret"))
+      expect(String(config.token)).not.toContain("s3cret")
+      expect(config.maxBody).toBe(1024 * 1024)
+      expect(config.ollamaUrl).toBe("http://gpu.local:11434")
+    }))
+
+  for (const [name, value] of [
+    ["FOREMAN_POLL_INTERVAL", "soon"],
+    ["FOREMAN_ADDR", "8080"],
+    ["FOREMAN_MAX_ATTEMPTS", "0"],
+    ["FOREMAN_OLLAMA_URL", "ftp://x"],
+    ["FOREMAN_MAX_BODY", "lots"],
+    ["FOREMAN_LOG_LEVEL", "loud"],
+    ["FOREMAN_KEEP_ALIVE", "forever"]
+  ] as const) {
+    it.effect(`rejects a bad ${name} with a message naming it`, () =>
+      Effect.gen(function*() {
+        const result = yield* load({ [name]: value })
+        expect(Either.isLeft(result)).toBe(true)
+        const message = String(Either.getLeft(result).pipe(Option.getOrThrow))
+        expect(message).toContain(name)
+        expect(message).toContain(value)
+      }))
+  }
+})
+
+describe("Go durations and listen addresses", () => {
+  it("parses what Go's time.ParseDuration parses", () => {
+    expect(Either.map(parseGoDuration("500ms"), Duration.toMillis)).toEqual(Either.right(500))
+    expect(Either.map(parseGoDuration("24h"), Duration.toMillis)).toEqual(Either.right(86_400_000))
+    expect(Either.map(parseGoDuration("1h30m"), Duration.toMillis)).toEqual(Either.right(5_400_000))
+    expect(Either.map(parseGoDuration("0"), Duration.toMillis)).toEqual(Either.right(0))
+    expect(Either.isLeft(parseGoDuration("30"))).toBe(true)
+    expect(Either.isLeft(parseGoDuration("5 minutes"))).toBe(true)
+  })
+
+  it("parses :port, host:port and [v6]:port", () => {
+    expect(parseListenAddress(":8080")).toEqual(Either.right({ host: "0.0.0.0", port: 8080 }))
+    expect(parseListenAddress("[::1]:80")).toEqual(Either.right({ host: "::1", port: 80 }))
+    expect(Either.isLeft(parseListenAddress("localhost"))).toBe(true)
+    expect(Either.isLeft(parseListenAddress(":99999"))).toBe(true)
+  })
+})

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "@effect/vitest"
+import { JobId } from "@foreman/domain"
+import { Effect, Either, Layer, Option, Schema } from "effect"
+import { join } from "node:path"
+import { monotonicFactory } from "ulid"
+import { ForemanConfig } from "../src/config/ForemanConfig.js"
+import type { JobRecord } from "../src/store/JobRecord.js"
+import { SqlLive } from "../src/store/SqlLive.js"
+import { Store } from "../src/store/Store.js"
+import { tempDir } from "./support/tempDir.js"
+
+const nextId = monotonicFactory()
+const newId = () => Schema.decodeSync(JobId)(nextId())
+
+const storeAt = (dbPath: string) =>
+  Store.Default.pipe(Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath, FOREMAN_MAX_ATTEMPTS: "3" })))
+
+const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E>) =>
+  Effect.gen(function*() {
+    const dir = yield* tempDir
+    return yield* Effect.provide(Effect.flatMap(Store, use), storeAt(join(dir, "foreman.db")))
+  }).pipe(Effect.scoped)
+
+const queue = (store: Store, model: string, mode: "sync" | "async" = "async") =>
+  store.insert({ id: newId(), mode, endpoint: "chat", model, payload: `{"model":"${model}"}`, webhookUrl: null })
+
+describe("Store", () => {
+  it.effect("claims drain-by-model: the resident model's oldest job first, then the oldest overall", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const a1 = yield* queue(store, "a")
+        const b1 = yield* queue(store, "b")
+        const a2 = yield* queue(store, "a")
+        const c1 = yield* queue(store, "c")
+        const b2 = yield* queue(store, "b")
+        const order: Array<string> = []
+        let resident: string | null = null
+        while (true) {
+          const next: Option.Option<JobRecord> = yield* store.claimNext(resident)
+          if (Option.isNone(next)) break
+          order.push(next.value.id)
+          expect(next.value.state).toBe(next.value.model === resident ? "working" : "loading")
+          expect(next.value.attempt).toBe(1)
+          resident = next.value.model
+          yield* store.transition(next.value.id, next.value.state, "done", { result: "{}" })
+        }
+        expect(order).toEqual([a1.id, a2.id, b1.id, b2.id, c1.id])
+      })))
+
+  it.effect("a transition names its from-state and refuses when the job moved on", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const job = yield* queue(store, "a")
+        const cancelled = yield* store.transition(job.id, "queued", "cancelled", { error: "cancelled" })
+        expect(cancelled.state).toBe("cancelled")
+        expect(cancelled.finishedAt).not.toBeNull()
+        const again = yield* Effect.either(store.transition(job.id, "queued", "working"))
+        expect(Either.getLeft(again).pipe(Option.map((e) => e._tag))).toEqual(Option.some("InvalidTransition"))
+        const missing = yield* Effect.either(store.get(newId()))
+        expect(Either.getLeft(missing).pipe(Option.map((e) => e._tag))).toEqual(Option.some("JobNotFound"))
+        expect(Option.isNone(yield* store.claimNext(null))).toBe(true)
+      })))
+
+  it.effect("stores the completion artifact with the done transition", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const job = yield* queue(store, "a")
+        const claimed = Option.getOrThrow(yield* store.claimNext(null))
+        yield* store.transition(job.id, claimed.state, "done", { result: `{"done":true}` }, [{
+          name: "completion",
+          contentType: "text/plain; charset=utf-8",
+          data: new TextEncoder().encode("héllo")
+        }])
+        const artifact = Option.getOrThrow(yield* store.getArtifact(job.id, "completion"))
+        expect(new TextDecoder().decode(artifact.data)).toBe("héllo")
+        expect(artifact.size).toBe(6)
+        expect(yield* store.listArtifacts(job.id)).toEqual([{ name: "completion", contentType: "text/plain; charset=utf-8", size: 6 }])
+      })))
+
+  it.effect("recovery re-queues running async jobs and cancels sync ones", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const asyncJob = yield* queue(store, "a", "async")
+        const syncJob = yield* queue(store, "a", "sync")
+        const waiting = yield* queue(store, "b", "sync")
+        yield* store.claimNext(null)
+        yield* store.claimNext("a")
+        const { requeued, cancelled } = yield* store.recover()
+        expect(requeued.map((j) => j.id)).toEqual([asyncJob.id])
+        expect(cancelled.map((j) => j.id).sort()).toEqual([syncJob.id, waiting.id].sort())
+        expect((yield* store.get(asyncJob.id)).state).toBe("queued")
+        expect((yield* store.get(syncJob.id)).state).toBe("cancelled")
+      })))
+
+  it.effect("the sweep deletes terminal jobs that finished before the cutoff, with their artifacts", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const old = yield* queue(store, "a")
+        const live = yield* queue(store, "a")
+        yield* store.transition(old.id, "queued", "cancelled", {}, [{ name: "x", contentType: "text/plain", data: new Uint8Array([1]) }])
+        expect(yield* store.sweep(Date.now() + 1000)).toBe(1)
+        expect(Either.isLeft(yield* Effect.either(store.get(old.id)))).toBe(true)
+        expect(Option.isNone(yield* store.getArtifact(old.id, "x"))).toBe(true)
+        expect((yield* store.get(live.id)).state).toBe("queued")
+      })))
+
+  it.effect("a second holder of the same database is refused with a clear message", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const dbPath = join(dir, "foreman.db")
+      const config = ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath })
+      yield* Layer.build(SqlLive.pipe(Layer.provide(config)))
+      const second = yield* Effect.either(Layer.build(SqlLive.pipe(Layer.provide(config))).pipe(Effect.scoped))
+      const error = Either.getLeft(second)
+      expect(Option.map(error, (e) => e._tag)).toEqual(Option.some("DatabaseLocked"))
+      expect(Option.map(error, (e) => e.message).pipe(Option.getOrElse(() => ""))).toContain(dbPath)
+    }).pipe(Effect.scoped))
+})
