@@ -1,1 +1,2 @@
 export { serveCommand } from "./commands/serve.js"
+export { simCommand } from "./commands/sim.js"

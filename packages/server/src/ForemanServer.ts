@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { ForemanConfig } from "./config/ForemanConfig.js"
 import { LoggingLive } from "./config/LoggingLive.js"
 import { HttpLive } from "./http/HttpLive.js"
+import { EmbedWarmer } from "./inventory/EmbedWarmer.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { JobEvents } from "./jobs/JobEvents.js"
 import { Jobs } from "./jobs/Jobs.js"
@@ -18,7 +19,9 @@ const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
  * Foreman without HTTP: the store, the target client, the inventory poller, the worker and the
  * sweeper. Needs a ForemanConfig; other Effect programs can run it and submit jobs through `Jobs`.
  */
-export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default).pipe(Layer.provideMerge(WithWorker))
+export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default, EmbedWarmer.Default).pipe(
+  Layer.provideMerge(WithWorker)
+)
 
 /** The whole daemon: core services plus the HTTP server on FOREMAN_ADDR, logging as configured. */
 export const ForemanServerLive = HttpLive.pipe(

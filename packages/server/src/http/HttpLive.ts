@@ -27,7 +27,8 @@ export const NodeServerLive = Layer.unwrapEffect(
     NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: config.addr.port, host: config.addr.host }))
 )
 
+/** The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port. */
 export const HttpLive = HttpAppLive.pipe(
   HttpServer.withLogAddress,
-  Layer.provide(NodeServerLive)
+  Layer.provideMerge(NodeServerLive)
 )

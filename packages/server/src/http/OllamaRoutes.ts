@@ -1,22 +1,56 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { Inventory } from "../inventory/Inventory.js"
-import { jsonContentType } from "./OllamaResponses.js"
+import { jsonContentType, ollamaError } from "./OllamaResponses.js"
+import { Passthrough } from "./Passthrough.js"
 import { SyncGeneration } from "./SyncGeneration.js"
+
+type Method = "GET" | "HEAD" | "POST" | "DELETE"
+
+const methodNotAllowed = Effect.succeed(ollamaError(405, "method not allowed"))
 
 /** The native Ollama surface, registered as raw routes beside foreman's HttpApi. */
 export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const inventory = yield* Inventory
     const generation = yield* SyncGeneration
+    const passthrough = yield* Passthrough
 
     const cached = (pick: (s: { readonly tagsBody: string; readonly psBody: string }) => string) =>
       Effect.map(inventory.get, (s) => HttpServerResponse.text(pick(s), { contentType: jsonContentType }))
+    const running = HttpServerResponse.text("Ollama is running", { contentType: "text/plain; charset=utf-8" })
 
-    yield* router.post("/api/chat", generation.handle("chat"))
-    yield* router.post("/api/generate", generation.handle("generate"))
-    yield* router.get("/api/tags", cached((s) => s.tagsBody))
-    yield* router.head("/api/tags", cached((s) => s.tagsBody))
-    yield* router.get("/api/ps", cached((s) => s.psBody))
+    const routes: ReadonlyArray<readonly [`/${string}`, Partial<Record<Method, Parameters<typeof router.get>[1]>>]> = [
+      ["/", { GET: Effect.succeed(running), HEAD: Effect.succeed(running) }],
+      ["/api/chat", { POST: generation.handle("chat") }],
+      ["/api/generate", { POST: generation.handle("generate") }],
+      ["/api/tags", { GET: cached((s) => s.tagsBody), HEAD: cached((s) => s.tagsBody) }],
+      ["/api/ps", { GET: cached((s) => s.psBody) }],
+      ["/api/version", { GET: passthrough.forward(), HEAD: passthrough.forward() }],
+      ["/api/show", { POST: passthrough.forward() }],
+      // Embeddings skip the queue and run concurrently (ADR-0013).
+      ["/api/embed", { POST: passthrough.forward() }],
+      ["/api/embeddings", { POST: passthrough.forward() }],
+      ["/api/pull", { POST: passthrough.forward({ refreshAfter: true }) }],
+      ["/api/push", { POST: passthrough.forward() }],
+      ["/api/create", { POST: passthrough.forward({ refreshAfter: true }) }],
+      ["/api/copy", { POST: passthrough.forward({ refreshAfter: true }) }],
+      ["/api/delete", { DELETE: passthrough.forward({ refreshAfter: true }) }],
+      ["/api/blobs/:digest", { POST: passthrough.forward({ streamBody: true }), HEAD: passthrough.forward() }]
+    ]
+
+    for (const [path, handlers] of routes) {
+      for (const method of ["GET", "HEAD", "POST", "DELETE"] as const) {
+        const handler = handlers[method] ?? methodNotAllowed
+        if (method === "GET") yield* router.get(path, handler)
+        if (method === "HEAD") yield* router.head(path, handler)
+        if (method === "POST") yield* router.post(path, handler)
+        if (method === "DELETE") yield* router.del(path, handler)
+      }
+      yield* router.put(path, methodNotAllowed)
+      yield* router.patch(path, methodNotAllowed)
+    }
+    // Ollama's router answers unknown paths with a plain-text 404; static routes outrank this one.
+    yield* router.all("*", Effect.succeed(HttpServerResponse.text("404 page not found", { status: 404, contentType: "text/plain" })))
   })
-).pipe(Layer.provide([SyncGeneration.Default]))
+).pipe(Layer.provide([SyncGeneration.Default, Passthrough.Default]))

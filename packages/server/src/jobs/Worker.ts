@@ -54,6 +54,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const load = (model: string) =>
       ollama.text({ method: "POST", path: "/api/generate", body: JSON.stringify({ model, ...keepAliveField }) }).pipe(
         Effect.zipRight(Ref.set(resident, model)),
+        // /api/ps is served from the inventory: show the new resident model now, not at the next poll.
+        Effect.zipRight(inventory.refresh),
         Effect.tapError(() => Ref.set(resident, null)),
         Effect.withSpan("Worker.load", { attributes: { model } })
       )

@@ -1,0 +1,20 @@
+# Build stage: install the workspace (better-sqlite3 compiles here) and deploy the CLI with only
+# its production dependencies into /app.
+FROM node:20-bookworm AS build
+RUN npm install -g pnpm@10
+WORKDIR /src
+COPY . .
+RUN pnpm install --frozen-lockfile \
+ && pnpm --filter @foreman/cli deploy --prod --legacy /app
+
+# Runtime stage: the deployed bundle runs `foreman serve`; the database lives on a volume.
+FROM node:20-bookworm-slim
+WORKDIR /app
+COPY --from=build /app /app
+ENV FOREMAN_ADDR=:8080 \
+    FOREMAN_DB_PATH=/data/foreman.db
+VOLUME /data
+EXPOSE 8080
+HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/foreman.mjs"]
+CMD ["serve"]

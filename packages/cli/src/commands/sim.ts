@@ -1,0 +1,41 @@
+import { Command, Options } from "@effect/cli"
+import { runSim } from "@foreman/ollama-sim"
+import { Console, Effect, Option } from "effect"
+
+const list = (name: string, description: string) =>
+  Options.text(name).pipe(
+    Options.withDescription(description),
+    Options.map((raw) => raw.split(",").map((s) => s.trim()).filter((s) => s !== "")),
+    Options.optional
+  )
+
+const port = Options.integer("port").pipe(Options.withDescription("Port to listen on (default 11434)."), Options.withDefault(11434))
+const host = Options.text("host").pipe(Options.withDescription("Address to listen on."), Options.withDefault("127.0.0.1"))
+const models = list("models", "Comma-separated generation models to pretend are installed.")
+const embedModels = list("embed-models", "Comma-separated embedding models to pretend are installed.")
+const loadDelay = Options.integer("load-delay").pipe(Options.withDescription("Milliseconds a model swap takes."), Options.withDefault(0))
+const tokenDelay = Options.integer("token-delay").pipe(Options.withDescription("Milliseconds between streamed chunks."), Options.withDefault(0))
+const tokens = Options.integer("tokens").pipe(Options.withDescription("Chunks per answer (default: one per word)."), Options.optional)
+
+/** `foreman sim`: a simulated Ollama server, for trying foreman without a GPU. */
+export const simCommand = Command.make(
+  "sim",
+  { port, host, models, embedModels, loadDelay, tokenDelay, tokens },
+  (options) =>
+    runSim({
+      port: options.port,
+      host: options.host,
+      loadDelayMs: options.loadDelay,
+      tokenDelayMs: options.tokenDelay,
+      ...Option.match(options.models, { onNone: () => ({}), onSome: (models) => ({ models }) }),
+      ...Option.match(options.embedModels, { onNone: () => ({}), onSome: (embedModels) => ({ embedModels }) }),
+      ...Option.match(options.tokens, { onNone: () => ({}), onSome: (tokens) => ({ tokens }) })
+    }).pipe(
+      Effect.catchTag("SimListenError", (error) =>
+        Console.error(`foreman sim: cannot listen on ${options.host}:${options.port}: ${error.message}`).pipe(
+          Effect.zipRight(Effect.sync(() => {
+            process.exitCode = 1
+          }))
+        ))
+    )
+).pipe(Command.withDescription("Run a simulated Ollama server (deterministic answers, fault injection) for trying foreman."))

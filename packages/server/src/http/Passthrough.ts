@@ -1,0 +1,83 @@
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect, Stream } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { Inventory } from "../inventory/Inventory.js"
+import { OllamaClient, type RawRequest } from "../ollama/OllamaClient.js"
+import { ollamaError } from "./OllamaResponses.js"
+import { readBody } from "./RequestBody.js"
+
+export interface PassthroughOptions {
+  /** Re-poll the inventory once the target's answer is over (pull, delete, copy, create …). */
+  readonly refreshAfter?: boolean
+  /** Stream the request body instead of buffering it under FOREMAN_MAX_BODY (blob uploads). */
+  readonly streamBody?: boolean
+}
+
+const forwardedHeaders = ["content-type", "content-length", "content-encoding", "etag", "location"] as const
+
+const methodOf = (method: string): RawRequest["method"] | undefined =>
+  method === "GET" || method === "HEAD" || method === "POST" || method === "DELETE" || method === "PUT" ? method : undefined
+
+/**
+ * Requests foreman does not queue go to the target as they came, and its answer comes back as it
+ * goes: status, content type and bytes, streamed where Ollama streams.
+ */
+export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthrough", {
+  effect: Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const ollama = yield* OllamaClient
+    const inventory = yield* Inventory
+
+    const forward = (options: PassthroughOptions = {}) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const method = methodOf(request.method)
+        if (method === undefined) return ollamaError(405, "method not allowed")
+        const url = new URL(request.url, "http://foreman")
+        const hasBody = method === "POST" || method === "PUT" || method === "DELETE"
+        const contentLength = Number(request.headers["content-length"] ?? Number.NaN)
+        const body = !hasBody
+          ? undefined
+          : options.streamBody === true
+          ? request.stream
+          : yield* readBody(request, config.maxBody)
+        const upstream = yield* ollama.raw({
+          method,
+          path: `${url.pathname}${url.search}`,
+          body,
+          contentType: request.headers["content-type"] ?? "application/json",
+          contentLength: Number.isFinite(contentLength) ? contentLength : undefined
+        })
+        const headers: Record<string, string> = {}
+        for (const name of forwardedHeaders) {
+          const value = upstream.headers[name]
+          if (value !== undefined && name !== "content-type" && name !== "content-length") headers[name] = value
+        }
+        const after = options.refreshAfter === true ? inventory.refresh.pipe(Effect.asVoid) : Effect.void
+        const contentType = upstream.headers["content-type"]
+        const length = Number(upstream.headers["content-length"] ?? Number.NaN)
+        if (method === "HEAD") {
+          yield* after
+          return HttpServerResponse.empty({ status: upstream.status, headers })
+        }
+        return HttpServerResponse.stream(
+          upstream.body.pipe(Stream.ensuring(after)),
+          {
+            status: upstream.status,
+            headers,
+            ...(contentType === undefined ? {} : { contentType }),
+            ...(Number.isFinite(length) ? { contentLength: length } : {})
+          }
+        )
+      }).pipe(
+        Effect.catchTags({
+          ConnectionError: (error) => Effect.succeed(ollamaError(502, error.message)),
+          BodyTooLarge: (error) => Effect.succeed(ollamaError(413, error.message)),
+          BodyUnreadable: (error) => Effect.succeed(ollamaError(400, error.message))
+        }),
+        Effect.withSpan("Passthrough.forward")
+      )
+
+    return { forward } as const
+  })
+}) {}

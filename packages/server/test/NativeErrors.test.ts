@@ -1,0 +1,120 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { Ollama } from "ollama"
+import { postJson, startForeman, text } from "./support/foreman.js"
+
+const chat = { model: "llama3.2:1b", stream: false, messages: [{ role: "user", content: "hi" }] }
+
+const errorOf = (response: Response) => Effect.map(text(response), (body) => ({ status: response.status, body: JSON.parse(body) as unknown }))
+
+describe("native errors in Ollama's shape", () => {
+  it.live("400 for malformed or incomplete requests, and nothing is queued", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const cases: ReadonlyArray<readonly [string, string]> = [
+        ["{not json", "invalid JSON"],
+        ["", "missing request body"],
+        ["[1,2]", "request body must be a JSON object"],
+        [`{"messages":[]}`, "model is required"],
+        [`{"model":7}`, "model must be a string"],
+        [`{"model":"llama3.2:1b","stream":"yes"}`, "stream must be a boolean"]
+      ]
+      for (const [body, message] of cases) {
+        const { status, body: error } = yield* errorOf(yield* postJson(`${foreman.url}/api/chat`, body))
+        expect(status).toBe(400)
+        expect(error).toEqual({ error: expect.stringContaining(message) })
+      }
+      expect((yield* foreman.sim.stats).calls["POST /api/chat"] ?? 0).toBe(0)
+    }).pipe(Effect.scoped))
+
+  it.live("404 for an unknown model, after one re-poll that finds models pulled since", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_POLL_INTERVAL: "1h" } })
+      const missing = yield* errorOf(yield* postJson(`${foreman.url}/api/chat`, { ...chat, model: "nope:7b" }))
+      expect(missing).toEqual({ status: 404, body: { error: `model "nope:7b" not found, try pulling it first` } })
+
+      yield* foreman.sim.setModels(["llama3.2:1b", "fresh:1b"])
+      const fresh = yield* postJson(`${foreman.url}/api/chat`, { ...chat, model: "fresh:1b" })
+      expect(fresh.status).toBe(200)
+
+      const viaClient = yield* Effect.promise(() =>
+        new Ollama({ host: foreman.url }).chat({ ...chat, model: "ghost:1b", stream: false }).then(
+          () => ({ name: "none", status: 0 }),
+          (error: { name: string; status_code: number }) => ({ name: error.name, status: error.status_code })
+        )
+      )
+      expect(viaClient).toEqual({ name: "ResponseError", status: 404 })
+    }).pipe(Effect.scoped))
+
+  it.live("413 for a body over FOREMAN_MAX_BODY, declared or chunked", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_MAX_BODY: "1KiB" } })
+      const big = JSON.stringify({ ...chat, messages: [{ role: "user", content: "x".repeat(4096) }] })
+      const declared = yield* errorOf(yield* postJson(`${foreman.url}/api/chat`, big))
+      expect(declared.status).toBe(413)
+      expect(declared.body).toEqual({ error: expect.stringContaining("too large") })
+
+      const chunked = yield* Effect.promise(() =>
+        fetch(`${foreman.url}/api/chat`, {
+          method: "POST",
+          body: new Blob([big]).stream(),
+          duplex: "half"
+        } as RequestInit & { duplex: "half" })
+      )
+      expect(chunked.status).toBe(413)
+      expect((yield* foreman.sim.stats).calls["POST /api/chat"] ?? 0).toBe(0)
+    }).pipe(Effect.scoped))
+
+  it.live("405 for a wrong method on a known path, plain 404 for an unknown path", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const wrong = yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`))
+      expect(yield* errorOf(wrong)).toEqual({ status: 405, body: { error: "method not allowed" } })
+      const unknown = yield* Effect.promise(() => fetch(`${foreman.url}/api/nothing-here`))
+      expect(unknown.status).toBe(404)
+      expect(yield* text(unknown)).toBe("404 page not found")
+    }).pipe(Effect.scoped))
+})
+
+describe("bearer auth", () => {
+  it.live("off by default: every route answers without a token", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      expect((yield* Effect.promise(() => fetch(`${foreman.url}/api/tags`))).status).toBe(200)
+      expect((yield* Effect.promise(() => fetch(`${foreman.url}/openapi.json`))).status).toBe(200)
+    }).pipe(Effect.scoped))
+
+  it.live("FOREMAN_TOKEN guards every route but /healthz, in each family's error shape", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_TOKEN: "let-me-in" } })
+      const get = (path: string, token?: string) =>
+        Effect.promise(() => fetch(`${foreman.url}${path}`, { headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }))
+
+      expect((yield* get("/healthz")).status).toBe(200)
+      for (const token of [undefined, "wrong", "let-me-in-not"]) {
+        const native = yield* errorOf(yield* get("/api/tags", token))
+        expect(native.status).toBe(401)
+        expect(native.body).toEqual({ error: expect.stringContaining("unauthorized") })
+        const own = yield* errorOf(yield* get("/openapi.json", token))
+        expect(own.status).toBe(401)
+        expect(own.body).toEqual({ _tag: "Unauthorized", error: expect.any(String) })
+      }
+      const chatWithout = yield* postJson(`${foreman.url}/api/chat`, chat)
+      expect(chatWithout.status).toBe(401)
+      expect((yield* foreman.sim.stats).calls["POST /api/chat"] ?? 0).toBe(0)
+
+      expect((yield* get("/api/tags", "let-me-in")).status).toBe(200)
+      const client = new Ollama({ host: foreman.url, headers: { authorization: "Bearer let-me-in" } })
+      const answer = yield* Effect.promise(() => client.chat({ ...chat, stream: false }))
+      expect(answer.message.content).toContain("hi")
+    }).pipe(Effect.scoped))
+
+  it.live("FOREMAN_OLLAMA_TOKEN is sent to the target as a bearer", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_OLLAMA_TOKEN: "target-secret" } })
+      yield* postJson(`${foreman.url}/api/chat`, chat).pipe(Effect.flatMap(text))
+      const requests = yield* foreman.sim.requests
+      expect(requests.length).toBeGreaterThan(0)
+      for (const request of requests) expect(request.headers["authorization"]).toBe("Bearer target-secret")
+    }).pipe(Effect.scoped))
+})
