@@ -1,0 +1,6 @@
+export { type SimHandle, OllamaSim } from "./OllamaSim.js"
+export { runSim } from "./runSim.js"
+export { SimListenError } from "./server/SimListenError.js"
+export { type SimOptions } from "./SimOptions.js"
+export { type RecordedRequest } from "./state/Recorder.js"
+export { type SimStats } from "./state/Stats.js"

@@ -1,0 +1,69 @@
+import { Clock, Effect } from "effect"
+import { countWords } from "../generation/answer.js"
+import { embeddingOf } from "../generation/embedding.js"
+import { parseName } from "../models/ModelName.js"
+import { Residency } from "../models/Residency.js"
+import { objectField, stringField } from "../wire/fields.js"
+import { badRequest, modelNotPulled, modelRequired } from "../wire/OllamaError.js"
+import { jsonBody } from "../wire/RequestBody.js"
+import { json } from "../wire/responses.js"
+import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
+
+// Embeddings run concurrently with everything: no generation accounting here.
+
+const invalidInput = badRequest("invalid input type")
+
+const inputsOf = (input: unknown): Effect.Effect<ReadonlyArray<string>, typeof invalidInput> => {
+  if (input === undefined || input === null) return Effect.succeed([])
+  if (typeof input === "string") return Effect.succeed(input === "" ? [] : [input])
+  if (Array.isArray(input)) {
+    const texts = input.filter((item): item is string => typeof item === "string")
+    return texts.length === input.length ? Effect.succeed(texts) : Effect.fail(invalidInput)
+  }
+  return Effect.fail(invalidInput)
+}
+
+/** Loads the model for the request's scope; returns the load time in ns. */
+const holdModel = (model: string, keepAliveMs: number, contextLength: number) =>
+  Effect.gen(function*() {
+    if (parseName(model) === undefined) return yield* modelRequired
+    const installed = yield* installedModel(model, modelNotPulled)
+    const residency = yield* Residency
+    return yield* residency.hold(installed, keepAliveMs, contextLength)
+  })
+
+/** POST /api/embed */
+export const embed = Effect.gen(function*() {
+  const startedNs = yield* Clock.currentTimeNanos
+  const where = "EmbedRequest"
+  const body = yield* jsonBody(where)
+  const model = (yield* stringField(body, where, "model")) ?? ""
+  const inputs = yield* inputsOf(body["input"])
+  const keepAliveMs = yield* keepAliveOf(body)
+  const options = yield* objectField(body, where, "options", "map[string]interface {}")
+  const dimensions = typeof body["dimensions"] === "number" ? body["dimensions"] : undefined
+
+  const loadNs = yield* holdModel(model, keepAliveMs, contextLengthOf(options))
+  if (inputs.length === 0) return json({ model, embeddings: [] })
+  const doneNs = yield* Clock.currentTimeNanos
+  return json({
+    model,
+    embeddings: inputs.map((text) => embeddingOf(text, dimensions)),
+    total_duration: Math.max(1, Number(doneNs - startedNs)),
+    load_duration: Math.max(1, loadNs),
+    prompt_eval_count: inputs.reduce((sum, text) => sum + Math.max(1, countWords(text)), 0)
+  })
+})
+
+/** POST /api/embeddings (the older, single-prompt endpoint) */
+export const embeddings = Effect.gen(function*() {
+  const where = "EmbeddingRequest"
+  const body = yield* jsonBody(where)
+  const model = (yield* stringField(body, where, "model")) ?? ""
+  const prompt = (yield* stringField(body, where, "prompt")) ?? ""
+  const keepAliveMs = yield* keepAliveOf(body)
+  const options = yield* objectField(body, where, "options", "map[string]interface {}")
+
+  yield* holdModel(model, keepAliveMs, contextLengthOf(options))
+  return json({ embedding: prompt === "" ? [] : embeddingOf(prompt) })
+})

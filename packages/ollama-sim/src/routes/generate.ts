@@ -1,0 +1,72 @@
+import { Clock, Effect } from "effect"
+import { countWords } from "../generation/answer.js"
+import { type ResponseShape, runGeneration } from "../generation/runGeneration.js"
+import { parseName } from "../models/ModelName.js"
+import { Residency } from "../models/Residency.js"
+import { failIfInjected } from "../server/Faults.js"
+import { arrayField, boolField, objectField, stringField } from "../wire/fields.js"
+import { goTime } from "../wire/goTime.js"
+import { badRequest, modelNotFound, unsupported } from "../wire/OllamaError.js"
+import { jsonBody } from "../wire/RequestBody.js"
+import { json } from "../wire/responses.js"
+import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
+
+const where = "GenerateRequest"
+
+// The deprecated "context" of a done line: token ids of prompt and answer.
+const contextTokens = (count: number): ReadonlyArray<number> => Array.from({ length: count }, (_, i) => 128000 + i)
+
+/** api.GenerateResponse lines, in Go's field order; raw requests get no context. */
+const generateShape = (raw: boolean): ResponseShape => ({
+  piece: (model, createdAt, response) => ({ model, created_at: createdAt, response, done: false }),
+  done: (model, createdAt, response, reason, metrics) => ({
+    model,
+    created_at: createdAt,
+    response,
+    done: true,
+    done_reason: reason,
+    ...(metrics !== undefined && !raw ? { context: contextTokens(metrics.prompt_eval_count + metrics.eval_count) } : {}),
+    ...metrics
+  })
+})
+
+/** POST /api/generate */
+export const generate = Effect.gen(function*() {
+  const startedNs = yield* Clock.currentTimeNanos
+  yield* failIfInjected
+  const body = yield* jsonBody(where)
+  const model = (yield* stringField(body, where, "model")) ?? ""
+  const prompt = (yield* stringField(body, where, "prompt")) ?? ""
+  const system = (yield* stringField(body, where, "system")) ?? ""
+  const template = (yield* stringField(body, where, "template")) ?? ""
+  const context = yield* arrayField(body, where, "context", "[]int")
+  const raw = (yield* boolField(body, where, "raw")) ?? false
+  const stream = (yield* boolField(body, where, "stream")) ?? true
+  const keepAliveMs = yield* keepAliveOf(body)
+  const options = yield* objectField(body, where, "options", "map[string]interface {}")
+
+  // Unlike chat, generate answers a missing or invalid model with 404.
+  if (parseName(model) === undefined) return yield* modelNotFound(model)
+  const installed = yield* installedModel(model, modelNotFound)
+  const shape = generateShape(raw)
+
+  if (prompt === "" && keepAliveMs === 0) {
+    yield* Effect.flatMap(Residency, (residency) => residency.unload(installed))
+    return json(shape.done(model, goTime(yield* Clock.currentTimeMillis), "", "unload"))
+  }
+  if (raw && (template !== "" || system !== "" || (context !== undefined && context.length > 0))) {
+    return yield* badRequest("raw mode does not support template, system, or context")
+  }
+  if (installed.spec.kind !== "generate") return yield* unsupported(model, "generate")
+
+  return yield* runGeneration({
+    model,
+    installed,
+    stream,
+    keepAliveMs,
+    contextLength: contextLengthOf(options),
+    input: prompt === "" ? undefined : prompt,
+    promptTokens: Math.max(1, countWords(`${system} ${prompt}`)),
+    startedNs
+  }, shape)
+})
