@@ -1,13 +1,68 @@
-import { HttpApi, HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "./ApiErrors.js"
 import { Health } from "./Health.js"
+import { JobList, JobView, SubmitAccepted, SubmitJob } from "./JobView.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health)
 ) {}
 
+// Ids and filters arrive as plain strings and are validated by the handlers, so a malformed one is
+// answered in foreman's own error shape rather than the framework's decode error.
+const JobPath = Schema.Struct({ id: Schema.String })
+
+export class JobsGroup extends HttpApiGroup.make("jobs")
+  .add(
+    HttpApiEndpoint.post("submit", "/jobs")
+      .setPayload(SubmitJob)
+      .addSuccess(SubmitAccepted, { status: 202 })
+      .addError(BadRequest)
+      .addError(ModelNotFound)
+      .addError(PayloadTooLarge)
+  )
+  .add(
+    HttpApiEndpoint.get("list", "/jobs")
+      .setUrlParams(Schema.Struct({
+        state: Schema.optional(Schema.String),
+        model: Schema.optional(Schema.String),
+        limit: Schema.optional(Schema.String),
+        cursor: Schema.optional(Schema.String)
+      }))
+      .addSuccess(JobList)
+      .addError(BadRequest)
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/jobs/:id").setPath(JobPath).addSuccess(JobView).addError(BadRequest).addError(JobNotFound)
+  )
+  .add(
+    HttpApiEndpoint.del("cancel", "/jobs/:id")
+      .setPath(JobPath)
+      .addSuccess(JobView)
+      .addError(BadRequest)
+      .addError(JobNotFound)
+      .addError(JobAlreadyTerminal)
+  )
+  .add(
+    HttpApiEndpoint.get("artifact", "/jobs/:id/artifacts/:name")
+      .setPath(Schema.Struct({ id: Schema.String, name: Schema.String }))
+      .addSuccess(HttpApiSchema.Uint8Array())
+      .addError(BadRequest)
+      .addError(JobNotFound)
+  )
+  .add(
+    HttpApiEndpoint.get("events", "/jobs/:id/events")
+      .setPath(JobPath)
+      .addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/event-stream" })))
+      .addError(BadRequest)
+      .addError(JobNotFound)
+  )
+{}
+
 /** Foreman's own HTTP API. The native Ollama surface is served beside it as raw routes. */
 export class ForemanApi extends HttpApi.make("foreman")
   .add(HealthGroup)
+  .add(JobsGroup)
   .annotate(OpenApi.Title, "foreman")
   .annotate(OpenApi.Description, "A queued, observable job endpoint in front of one Ollama server.")
 {}

@@ -1,5 +1,7 @@
 export * from "./ApiErrors.js"
 export * from "./ForemanApi.js"
 export * from "./Health.js"
+export * from "./JobEvent.js"
 export * from "./JobId.js"
 export * from "./JobState.js"
+export * from "./JobView.js"

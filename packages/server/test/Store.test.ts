@@ -22,7 +22,9 @@ const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E>) =>
   }).pipe(Effect.scoped)
 
 const queue = (store: Store, model: string, mode: "sync" | "async" = "async") =>
-  store.insert({ id: newId(), mode, endpoint: "chat", model, payload: `{"model":"${model}"}`, webhookUrl: null })
+  store.insert({ id: newId(), mode, endpoint: "chat", model, payload: `{"model":"${model}"}`, webhookUrl: null }).pipe(
+    Effect.map((queued) => queued.job)
+  )
 
 describe("Store", () => {
   it.effect("claims drain-by-model: the resident model's oldest job first, then the oldest overall", () =>
@@ -36,7 +38,7 @@ describe("Store", () => {
         const order: Array<string> = []
         let resident: string | null = null
         while (true) {
-          const next: Option.Option<JobRecord> = yield* store.claimNext(resident)
+          const next: Option.Option<JobRecord> = Option.map(yield* store.claimNext(resident), (claimed) => claimed.job)
           if (Option.isNone(next)) break
           order.push(next.value.id)
           expect(next.value.state).toBe(next.value.model === resident ? "working" : "loading")
@@ -51,7 +53,7 @@ describe("Store", () => {
     withStore((store) =>
       Effect.gen(function*() {
         const job = yield* queue(store, "a")
-        const cancelled = yield* store.transition(job.id, "queued", "cancelled", { error: "cancelled" })
+        const { job: cancelled } = yield* store.transition(job.id, "queued", "cancelled", { error: "cancelled" })
         expect(cancelled.state).toBe("cancelled")
         expect(cancelled.finishedAt).not.toBeNull()
         const again = yield* Effect.either(store.transition(job.id, "queued", "working"))
@@ -65,7 +67,7 @@ describe("Store", () => {
     withStore((store) =>
       Effect.gen(function*() {
         const job = yield* queue(store, "a")
-        const claimed = Option.getOrThrow(yield* store.claimNext(null))
+        const claimed = Option.getOrThrow(yield* store.claimNext(null)).job
         yield* store.transition(job.id, claimed.state, "done", { result: `{"done":true}` }, [{
           name: "completion",
           contentType: "text/plain; charset=utf-8",
@@ -86,7 +88,8 @@ describe("Store", () => {
         yield* store.claimNext(null)
         yield* store.claimNext("a")
         const { requeued, cancelled } = yield* store.recover()
-        expect(requeued.map((j) => j.id)).toEqual([asyncJob.id])
+        expect(requeued.map((r) => r.job.id)).toEqual([asyncJob.id])
+        expect(requeued.map((r) => [r.previous, r.event.state])).toEqual([["loading", "queued"]])
         expect(cancelled.map((j) => j.id).sort()).toEqual([syncJob.id, waiting.id].sort())
         expect((yield* store.get(asyncJob.id)).state).toBe("queued")
         expect((yield* store.get(syncJob.id)).state).toBe("cancelled")

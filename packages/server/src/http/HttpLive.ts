@@ -7,9 +7,13 @@ import { ForemanConfig } from "../config/ForemanConfig.js"
 import { authMiddleware } from "./AuthMiddleware.js"
 import { errorMiddleware } from "./ErrorMiddleware.js"
 import { HealthApiLive } from "./HealthApiLive.js"
+import { JobEventStream } from "./JobEventStream.js"
+import { JobsApiLive } from "./JobsApiLive.js"
 import { OllamaRoutesLive } from "./OllamaRoutes.js"
 
-const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(Layer.provide(HealthApiLive))
+const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(
+  Layer.provide([HealthApiLive, JobsApiLive.pipe(Layer.provide(JobEventStream.Default))])
+)
 
 /** Every route, behind the error and auth middleware, as an app not yet bound to a socket. */
 export const HttpAppLive = Layer.unwrapEffect(

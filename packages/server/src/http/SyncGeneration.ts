@@ -15,7 +15,7 @@ type First =
   | { readonly _tag: "Ended"; readonly job: JobRecord }
 
 const endedWith = (signal: JobSignal): Option.Option<JobRecord> =>
-  signal._tag === "State" && isTerminal(signal.job.state) ? Option.some(signal.job) : Option.none()
+  signal._tag === "State" && isTerminal(signal.change.job.state) ? Option.some(signal.change.job) : Option.none()
 
 /** A job that ended without an answer, in Ollama's error shape. */
 const failure = (job: JobRecord, headers: Record<string, string>) =>
@@ -96,8 +96,8 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
             Stream.filterMap((signal): Option.Option<Uint8Array> =>
               signal._tag === "Chunk"
                 ? Option.some(signal.bytes)
-                : signal.job.state === "failed" || signal.job.state === "cancelled"
-                ? Option.some(errorLine(signal.job.error ?? `job ${signal.job.state}`))
+                : signal.change.job.state === "failed" || signal.change.job.state === "cancelled"
+                ? Option.some(errorLine(signal.change.job.error ?? `job ${signal.change.job.state}`))
                 : Option.none()
             )
           )

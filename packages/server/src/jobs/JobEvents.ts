@@ -1,19 +1,14 @@
-import type { JobId, JobState } from "@foreman/domain"
+import type { JobId } from "@foreman/domain"
 import { Data, Effect, PubSub, Queue } from "effect"
-import type { JobRecord } from "../store/JobRecord.js"
+import type { Transitioned } from "../store/Store.js"
 
 export type JobSignal = Data.TaggedEnum<{
-  /** The job moved to a new state; `job` is the row after the move. */
-  State: { readonly job: JobRecord; readonly previous: JobState }
+  /** The job moved to a new state: the row after the move, and the event announcing it. */
+  State: { readonly change: Transitioned }
   /** Bytes of the target's response, exactly as they arrived. */
   Chunk: { readonly bytes: Uint8Array }
 }>
 export const JobSignal = Data.taggedEnum<JobSignal>()
-
-export interface StateChange {
-  readonly job: JobRecord
-  readonly previous: JobState
-}
 
 /**
  * In-process fan-out of job signals. Subscriptions are per job so a 2,000-chunk stream is not
@@ -22,7 +17,7 @@ export interface StateChange {
 export class JobEvents extends Effect.Service<JobEvents>()("foreman/JobEvents", {
   effect: Effect.gen(function*() {
     const byJob = new Map<string, Set<Queue.Queue<JobSignal>>>()
-    const changes = yield* PubSub.unbounded<StateChange>()
+    const changes = yield* PubSub.unbounded<Transitioned>()
 
     /** Signals for one job from now on, until the scope closes. */
     const subscribe = (id: JobId) =>
@@ -55,8 +50,8 @@ export class JobEvents extends Effect.Service<JobEvents>()("foreman/JobEvents", 
 
     const chunk = (id: JobId, bytes: Uint8Array) => offer(id, JobSignal.Chunk({ bytes }))
 
-    const state = (job: JobRecord, previous: JobState) =>
-      Effect.zipRight(offer(job.id, JobSignal.State({ job, previous })), PubSub.publish(changes, { job, previous }))
+    const state = (change: Transitioned) =>
+      Effect.zipRight(offer(change.job.id, JobSignal.State({ change })), PubSub.publish(changes, change))
 
     return { subscribe, chunk, state, changes } as const
   })

@@ -2,6 +2,7 @@ import { type JobEndpoint, JobId, type JobMode } from "@foreman/domain"
 import { Effect, Schema } from "effect"
 import { monotonicFactory } from "ulid"
 import { Store } from "../store/Store.js"
+import { JobEvents } from "./JobEvents.js"
 import { Worker } from "./Worker.js"
 
 export interface Submission {
@@ -19,6 +20,7 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
   effect: Effect.gen(function*() {
     const store = yield* Store
     const worker = yield* Worker
+    const events = yield* JobEvents
     // Monotonic so two jobs submitted in the same millisecond still sort in submission order.
     const nextUlid = monotonicFactory()
     const toJobId = Schema.decodeSync(JobId)
@@ -27,7 +29,8 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
     const newId = Effect.sync(() => toJobId(nextUlid()))
 
     const submit = Effect.fn("Jobs.submit")(function*(submission: Submission) {
-      const job = yield* store.insert(submission)
+      const { job, ...queued } = yield* store.insert(submission)
+      yield* events.state({ job, ...queued })
       yield* worker.wake
       yield* Effect.logDebug("job queued").pipe(Effect.annotateLogs({ job_id: job.id, model: job.model }))
       return job

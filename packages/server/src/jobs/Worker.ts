@@ -6,7 +6,7 @@ import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
 import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
 import type { JobRecord } from "../store/JobRecord.js"
-import { Store } from "../store/Store.js"
+import { Store, type Transitioned } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
 import { ResultCollector } from "./ResultCollector.js"
 
@@ -38,7 +38,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
 
     const move = (job: JobRecord, to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
       store.transition(job.id, job.state, to, patch, artifacts).pipe(
-        Effect.tap((next) => events.state(next, job.state))
+        Effect.tap(events.state),
+        Effect.map((change) => change.job)
       )
 
     const holdUntilTargetAnswers = Effect.gen(function*() {
@@ -108,7 +109,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       move(job, "failed", { error: error.error, errorStatus: error.status })
 
     /** Runs one claimed job to a state. Errors never escape: each ends the job somewhere. */
-    const execute = (claimed: JobRecord) => {
+    const execute = (claim: Transitioned) => {
+      const claimed = claim.job
       const current = Ref.unsafeMake(claimed)
       const delivered = Ref.unsafeMake(false)
       const step = (to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
@@ -117,7 +119,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
           Effect.tap((job) => Ref.set(current, job))
         )
       const run = Effect.gen(function*() {
-        yield* events.state(claimed, "queued")
+        yield* events.state(claim)
         if (claimed.state === "loading") {
           yield* load(claimed.model)
           yield* step("working")
@@ -167,7 +169,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       const next = yield* store.claimNext(yield* Ref.get(resident))
       if (Option.isNone(next)) return Option.none<Fiber.RuntimeFiber<void>>()
       const fiber = yield* Effect.fork(execute(next.value))
-      yield* Ref.set(running, Option.some({ id: next.value.id, fiber }))
+      yield* Ref.set(running, Option.some({ id: next.value.job.id, fiber }))
       return Option.some(fiber)
     }))
 
@@ -190,7 +192,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     )
 
     const recovered = yield* store.recover()
-    for (const job of recovered.requeued) yield* events.state(job, "working")
+    yield* Effect.forEach(recovered.requeued, events.state, { discard: true })
     if (recovered.requeued.length + recovered.cancelled.length > 0) {
       yield* Effect.logInfo("recovered jobs interrupted by a restart").pipe(
         Effect.annotateLogs({ requeued: recovered.requeued.length, cancelled: recovered.cancelled.length })

@@ -5,6 +5,7 @@ import { NodeContext } from "@effect/platform-node"
 import { Context, Data, Effect, Layer, String } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import jobs from "./migrations/0001_jobs.js"
+import webhookOutbox from "./migrations/0002_webhook_outbox.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -47,7 +48,7 @@ const LockAndMigrate = Layer.effectDiscard(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     yield* holdExclusiveLock(config.dbPath)
-    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs }) })
+    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs, "0002_webhook_outbox": webhookOutbox }) })
   })
 ).pipe(Layer.provide(NodeContext.layer))
 

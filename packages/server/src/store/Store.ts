@@ -1,8 +1,9 @@
 import { SqlClient } from "@effect/sql"
-import { isTerminal, type JobId, JobNotFound, type JobState } from "@foreman/domain"
+import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
 import { Effect, Option, Schema } from "effect"
-import { decodeTime } from "ulid"
+import { decodeTime, monotonicFactory } from "ulid"
 import { ForemanConfig } from "../config/ForemanConfig.js"
+import { jobEventBody } from "./JobEventBody.js"
 import { JobRecord, type NewArtifact, type NewJob, type TransitionPatch } from "./JobRecord.js"
 import { SqlLive } from "./SqlLive.js"
 import { InvalidTransition } from "./StoreErrors.js"
@@ -15,6 +16,20 @@ export interface ArtifactMeta {
 
 export interface Artifact extends ArtifactMeta {
   readonly data: Uint8Array
+}
+
+export interface JobFilter {
+  readonly state?: JobState | undefined
+  readonly model?: string | undefined
+  readonly before?: JobId | undefined
+  readonly limit: number
+}
+
+/** A job after a state change, with the event that announces it (webhook body, SSE data). */
+export interface Transitioned {
+  readonly job: JobRecord
+  readonly previous: JobState | null
+  readonly event: JobEvent
 }
 
 const ArtifactRow = Schema.Struct({
@@ -37,6 +52,29 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     // Rows we wrote ourselves always decode; a failure here is a bug, not a runtime condition.
     const one = (rows: ReadonlyArray<unknown>) =>
       rows.length === 0 ? Effect.succeedNone : Effect.asSome(Effect.orDie(decodeJob(rows[0])))
+
+    const nextEventId = monotonicFactory()
+
+    /** Builds the state event and, for a job with a webhook, queues it in the outbox (same transaction). */
+    const announce = (job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
+      Effect.gen(function*() {
+        const event = jobEventBody(nextEventId(), job, previous, artifacts)
+        if (job.webhookUrl !== null) {
+          yield* sql`INSERT INTO webhook_outbox ${
+            sql.insert({
+              eventId: event.event_id,
+              jobId: job.id,
+              url: job.webhookUrl,
+              payload: JSON.stringify(event),
+              status: "pending",
+              attempts: 0,
+              nextAttemptAt: job.updatedAt,
+              createdAt: job.updatedAt
+            })
+          }`
+        }
+        return { job, previous, event } satisfies Transitioned
+      })
 
     const find = (id: JobId) => sql`SELECT * FROM jobs WHERE id = ${id}`.pipe(Effect.flatMap(one))
 
@@ -63,8 +101,9 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         startedAt: null,
         finishedAt: null
       })
-      yield* sql`INSERT INTO jobs ${sql.insert({ ...record })}`
-      return record
+      return yield* sql.withTransaction(
+        sql`INSERT INTO jobs ${sql.insert({ ...record })}`.pipe(Effect.zipRight(announce(record, null, [])))
+      )
     })
 
     const writeArtifacts = (id: JobId, artifacts: ReadonlyArray<NewArtifact>) =>
@@ -102,7 +141,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         const updated = yield* one(rows)
         if (Option.isSome(updated)) {
           yield* writeArtifacts(id, artifacts)
-          return updated.value
+          return yield* announce(updated.value, from, artifacts)
         }
         const current = yield* get(id)
         return yield* Effect.fail(new InvalidTransition({ jobId: id, from, to, actual: current.state }))
@@ -132,7 +171,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
           ? forResident
           : yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`
         const next = yield* one(rows)
-        if (Option.isNone(next)) return Option.none<JobRecord>()
+        if (Option.isNone(next)) return Option.none<Transitioned>()
         const job = next.value
         const to: JobState = job.model === resident ? "working" : "loading"
         const claimed = yield* transitionUnsafe(job.id, "queued", to, { attempt: job.attempt + 1 }, [])
@@ -147,8 +186,11 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const recover = Effect.fn("Store.recover")(function*() {
       return yield* sql.withTransaction(Effect.gen(function*() {
         const now = Date.now()
-        const requeued = yield* sql`UPDATE jobs SET state = 'queued', updated_at = ${now}
-          WHERE mode = 'async' AND state IN ('loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
+        const interrupted = yield* sql`SELECT * FROM jobs WHERE mode = 'async' AND state IN ('loading', 'working') ORDER BY id`.pipe(
+          Effect.flatMap(decodeJobs),
+          Effect.orDie
+        )
+        const requeued = yield* Effect.forEach(interrupted, (job) => transitionUnsafe(job.id, job.state, "queued", {}, []))
         const cancelled = yield* sql`UPDATE jobs SET state = 'cancelled', updated_at = ${now}, finished_at = ${now},
             error = 'foreman restarted while the caller waited; the caller is gone'
           WHERE mode = 'sync' AND state IN ('queued', 'loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
@@ -177,6 +219,49 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       return Option.some<Artifact>(yield* Effect.orDie(decodeArtifact(rows[0])))
     })
 
-    return { get, insert, transition, claimNext, recover, sweep, countQueued, listArtifacts, getArtifact } as const
+    /** Newest first; `before` is an exclusive cursor (a job id), so pages never overlap or skip. */
+    const list = Effect.fn("Store.list")(function*(filter: JobFilter) {
+      const rows = yield* sql`SELECT * FROM jobs WHERE ${
+        sql.and([
+          filter.state === undefined ? sql`1 = 1` : sql`state = ${filter.state}`,
+          filter.model === undefined ? sql`1 = 1` : sql`model = ${filter.model}`,
+          filter.before === undefined ? sql`1 = 1` : sql`id < ${filter.before}`
+        ])
+      } ORDER BY id DESC LIMIT ${filter.limit}`
+      return yield* Effect.orDie(decodeJobs(rows))
+    })
+
+    /**
+     * Where a queued job stands: jobs for the resident model go first (drain-by-model), then the
+     * rest oldest first. An estimate: jobs submitted later for the resident model may still pass it.
+     */
+    const queuePosition = Effect.fn("Store.queuePosition")(function*(job: JobRecord, resident: string | null) {
+      if (job.state !== "queued") return null
+      const count = (rows: ReadonlyArray<{ readonly n: number }>) => rows[0]?.n ?? 0
+      if (resident !== null && job.model === resident) {
+        return 1 + count(yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs
+          WHERE state = 'queued' AND model = ${resident} AND id < ${job.id}`)
+      }
+      const residentAhead = resident === null ? 0 : count(
+        yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs WHERE state = 'queued' AND model = ${resident}`
+      )
+      const olderOthers = count(yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs
+        WHERE state = 'queued' AND id < ${job.id} AND model != ${resident ?? ""}`)
+      return 1 + residentAhead + olderOthers
+    })
+
+    return {
+      get,
+      insert,
+      transition,
+      claimNext,
+      recover,
+      sweep,
+      countQueued,
+      listArtifacts,
+      getArtifact,
+      list,
+      queuePosition
+    } as const
   })
 }) {}

@@ -1,0 +1,56 @@
+import { HttpServerResponse } from "@effect/platform"
+import { isTerminal, type JobEvent, type JobId } from "@foreman/domain"
+import { Duration, Effect, Exit, Option, Schedule, Scope, Stream } from "effect"
+import { monotonicFactory } from "ulid"
+import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
+import { jobEventBody } from "../store/JobEventBody.js"
+import { Store } from "../store/Store.js"
+
+const encoder = new TextEncoder()
+const frame = (event: JobEvent) => encoder.encode(`id: ${event.event_id}\nevent: state\ndata: ${JSON.stringify(event)}\n\n`)
+// A comment line now and then keeps proxies from closing a connection that is quiet while queued.
+const heartbeat = Stream.repeatEffectWithSchedule(Effect.succeed(encoder.encode(": keep-alive\n\n")), Schedule.spaced(Duration.seconds(15)))
+
+/**
+ * GET /jobs/{id}/events: Server-Sent Events carrying the job's state events — the current state
+ * first, then each change as it happens — closing after a terminal one.
+ */
+export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/JobEventStream", {
+  effect: Effect.gen(function*() {
+    const store = yield* Store
+    const events = yield* JobEvents
+    const snapshotId = monotonicFactory()
+
+    const open = (id: JobId) =>
+      Effect.gen(function*() {
+        // Subscribe before reading the current state so no change can fall between the two. The
+        // subscription outlives this handler: the response stream closes it when it ends.
+        const scope = yield* Scope.make()
+        const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
+        const job = yield* store.get(id).pipe(Effect.tapError(() => Scope.close(scope, Exit.void)))
+        const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id) : []
+        const current = jobEventBody(snapshotId(), job, null, artifacts)
+        const changes = Stream.fromQueue(queue).pipe(
+          Stream.filterMap((signal: JobSignal) =>
+            signal._tag === "State" && signal.change.job.updatedAt >= job.updatedAt &&
+              !(signal.change.job.state === job.state && signal.change.job.updatedAt === job.updatedAt)
+              ? Option.some(signal.change.event)
+              : Option.none()
+          ),
+          Stream.takeUntil((event) => isTerminal(event.state))
+        )
+        const body = isTerminal(job.state) ? Stream.succeed(current) : Stream.concat(Stream.succeed(current), changes)
+        const frames = body.pipe(
+          Stream.map(frame),
+          Stream.merge(heartbeat, { haltStrategy: "left" }),
+          Stream.ensuring(Scope.close(scope, Exit.void))
+        )
+        return HttpServerResponse.stream(frames, {
+          contentType: "text/event-stream",
+          headers: { "cache-control": "no-cache", "x-accel-buffering": "no" }
+        })
+      })
+
+    return { open } as const
+  })
+}) {}

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { JobEvent, JobList, JobView } from "@foreman/domain"
+import { Effect, Schedule } from "effect"
+import { postJson, startForeman, text } from "./support/foreman.js"
+
+const json = <A>(response: Response) => Effect.promise(() => response.json() as Promise<A>)
+const get = (url: string, init?: RequestInit) => Effect.promise(() => fetch(url, init))
+
+const chatJob = (content: string, extra: Record<string, unknown> = {}) => ({
+  model: "llama3.2:1b",
+  stream: false,
+  messages: [{ role: "user", content }],
+  ...extra
+})
+
+const submit = (url: string, body: unknown) =>
+  postJson(`${url}/jobs`, body).pipe(
+    Effect.tap((response) => Effect.sync(() => expect(response.status).toBe(202))),
+    Effect.flatMap((response) => json<{ job_id: string }>(response)),
+    Effect.map((accepted) => accepted.job_id)
+  )
+
+const awaitState = (url: string, id: string, states: ReadonlyArray<string>) =>
+  get(`${url}/jobs/${id}`).pipe(
+    Effect.flatMap((response) => json<JobView>(response)),
+    Effect.filterOrFail((job) => states.includes(job.state)),
+    Effect.retry(Schedule.spaced("25 millis")),
+    Effect.timeoutFail({ duration: "15 seconds", onTimeout: () => new Error(`job ${id} never reached ${states.join("/")}`) })
+  )
+
+/** Reads an SSE response to its end and returns the `data:` payloads. */
+const sseEvents = (response: Response) =>
+  Effect.map(text(response), (body) =>
+    body.split("\n\n").flatMap((frame) => frame.split("\n").filter((line) => line.startsWith("data: ")).map((line) => JSON.parse(line.slice(6)) as JobEvent)))
+
+describe("async jobs API", () => {
+  it.live("POST /jobs answers 202 with a ULID at once; GET shows it done with result and inline completion", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const id = yield* submit(foreman.url, chatJob("async hello"))
+      expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/)
+      const job = yield* awaitState(foreman.url, id, ["done"])
+      expect(job).toMatchObject({ id, state: "done", model: "llama3.2:1b", endpoint: "chat", mode: "async", attempt: 1, max_attempts: 3, queue_position: null, error: null })
+      expect(job.created_at <= (job.started_at ?? "") && (job.started_at ?? "") <= (job.finished_at ?? "")).toBe(true)
+      expect(job.result).toMatchObject({ done: true, message: { role: "assistant", content: "llama3.2:1b answers: async hello" } })
+      expect(job.artifacts).toEqual([{
+        name: "completion",
+        content_type: "text/plain; charset=utf-8",
+        size: 32,
+        data: "llama3.2:1b answers: async hello",
+        encoding: "utf-8",
+        url: `/jobs/${id}/artifacts/completion`
+      }])
+      const raw = yield* get(`${foreman.url}/jobs/${id}/artifacts/completion`)
+      expect(raw.headers.get("content-type")).toBe("text/plain; charset=utf-8")
+      expect(yield* text(raw)).toBe("llama3.2:1b answers: async hello")
+    }).pipe(Effect.scoped))
+
+  it.live("a generate job with \"endpoint\":\"generate\" runs against /api/generate", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const id = yield* submit(foreman.url, { model: "qwen3:8b", endpoint: "generate", prompt: "generate me", stream: false })
+      const job = yield* awaitState(foreman.url, id, ["done"])
+      expect(job.endpoint).toBe("generate")
+      expect(job.result).toMatchObject({ response: "qwen3:8b answers: generate me", done: true })
+    }).pipe(Effect.scoped))
+
+  it.live("a streamed job's result is assembled from the chunks", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const id = yield* submit(foreman.url, chatJob("stream it", { stream: true }))
+      const job = yield* awaitState(foreman.url, id, ["done"])
+      expect(job.result).toMatchObject({ done: true, done_reason: "stop", message: { content: "llama3.2:1b answers: stream it" } })
+    }).pipe(Effect.scoped))
+
+  it.live("a result over 256 KiB is served by URL, not inline", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const long = "z".repeat(300 * 1024)
+      const id = yield* submit(foreman.url, chatJob(long))
+      const job = yield* awaitState(foreman.url, id, ["done"])
+      const completion = job.artifacts.find((a) => a.name === "completion")
+      expect(completion?.data).toBeUndefined()
+      expect(completion?.size).toBeGreaterThan(256 * 1024)
+      const raw = yield* text(yield* get(`${foreman.url}${completion?.url ?? ""}`))
+      expect(raw).toBe(`llama3.2:1b answers: ${long}`)
+    }).pipe(Effect.scoped))
+
+  it.live("cancel: a queued job never reaches the target, a running one is aborted, a finished one is 409", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 400, tokenDelayMs: 10 } })
+      const running = yield* submit(foreman.url, chatJob("long one", { stream: true }))
+      yield* awaitState(foreman.url, running, ["working"])
+      const queued = yield* submit(foreman.url, chatJob("never runs"))
+      const queuedView = yield* json<JobView>(yield* get(`${foreman.url}/jobs/${queued}`))
+      expect(queuedView.queue_position).toBe(1)
+
+      const cancelledQueued = yield* get(`${foreman.url}/jobs/${queued}`, { method: "DELETE" })
+      expect(cancelledQueued.status).toBe(200)
+      expect((yield* json<JobView>(cancelledQueued)).state).toBe("cancelled")
+
+      const cancelledRunning = yield* get(`${foreman.url}/jobs/${running}`, { method: "DELETE" })
+      expect((yield* json<JobView>(cancelledRunning)).state).toBe("cancelled")
+      const stats = yield* foreman.sim.stats.pipe(
+        Effect.filterOrFail((s) => s.activeGenerations === 0),
+        Effect.retry(Schedule.spaced("20 millis")),
+        Effect.timeout("5 seconds")
+      )
+      expect(stats.aborted).toBe(1)
+      const prompts = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) => r.body)
+      expect(prompts.some((b) => b.includes("never runs"))).toBe(false)
+
+      const again = yield* get(`${foreman.url}/jobs/${running}`, { method: "DELETE" })
+      expect(again.status).toBe(409)
+      expect(yield* json(again)).toEqual({ _tag: "JobAlreadyTerminal", error: expect.stringContaining("cancelled") })
+
+      // The worker moves on: the next job runs (and is cancelled in turn, the sim being slow here).
+      const next = yield* submit(foreman.url, chatJob("after"))
+      expect((yield* awaitState(foreman.url, next, ["working"])).state).toBe("working")
+      expect((yield* json<JobView>(yield* get(`${foreman.url}/jobs/${next}`, { method: "DELETE" }))).state).toBe("cancelled")
+    }).pipe(Effect.scoped))
+
+  it.live("GET /jobs lists newest first with state/model filters and a cursor", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const ids: Array<string> = []
+      for (const [i, model] of ["llama3.2:1b", "qwen3:8b", "llama3.2:1b", "gemma3:4b", "llama3.2:1b"].entries()) {
+        ids.push(yield* submit(foreman.url, { model, stream: false, messages: [{ role: "user", content: `n${i}` }] }))
+      }
+      for (const id of ids) yield* awaitState(foreman.url, id, ["done"])
+      const all = yield* json<JobList>(yield* get(`${foreman.url}/jobs`))
+      expect(all.jobs.map((j) => j.id)).toEqual([...ids].reverse())
+      const llama = yield* json<JobList>(yield* get(`${foreman.url}/jobs?model=llama3.2:1b&state=done`))
+      expect(llama.jobs.map((j) => j.id)).toEqual([ids[4], ids[2], ids[0]])
+      const page1 = yield* json<JobList>(yield* get(`${foreman.url}/jobs?limit=2`))
+      expect(page1.jobs.map((j) => j.id)).toEqual([ids[4], ids[3]])
+      const page2 = yield* json<JobList>(yield* get(`${foreman.url}/jobs?limit=2&cursor=${page1.next_cursor}`))
+      expect(page2.jobs.map((j) => j.id)).toEqual([ids[2], ids[1]])
+      const page3 = yield* json<JobList>(yield* get(`${foreman.url}/jobs?limit=2&cursor=${page2.next_cursor}`))
+      expect(page3).toEqual({ jobs: [expect.objectContaining({ id: ids[0] })], next_cursor: null })
+      const none = yield* json<JobList>(yield* get(`${foreman.url}/jobs?state=failed`))
+      expect(none.jobs).toEqual([])
+    }).pipe(Effect.scoped))
+
+  it.live("SSE: the current state first, every change in order, closed after the terminal one", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { loadDelayMs: 100, tokenDelayMs: 10 } })
+      const id = yield* submit(foreman.url, chatJob("watch me"))
+      const response = yield* get(`${foreman.url}/jobs/${id}/events`)
+      expect(response.headers.get("content-type")).toContain("text/event-stream")
+      const events = yield* sseEvents(response)
+      const states = events.map((e) => e.state)
+      expect(states.at(-1)).toBe("done")
+      expect(states.slice(1)).toEqual(["loading", "working", "done"].slice(3 - (states.length - 1)))
+      for (const [i, event] of events.entries()) {
+        expect(event.job_id).toBe(id)
+        if (i > 0) expect(event.previous_state).toBe(events[i - 1]?.state)
+      }
+      expect(events.at(-1)?.result).toMatchObject({ message: { content: "llama3.2:1b answers: watch me" } })
+
+      const after = yield* sseEvents(yield* get(`${foreman.url}/jobs/${id}/events`))
+      expect(after.map((e) => e.state)).toEqual(["done"])
+    }).pipe(Effect.scoped))
+
+  it.live("bad input is a 4xx in foreman's error shape and queues nothing", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const cases: ReadonlyArray<readonly [unknown, number, string]> = [
+        ["{oops", 400, "BadRequest"],
+        [{ stream: false }, 400, "BadRequest"],
+        [{ model: "llama3.2:1b", endpoint: "embed" }, 400, "BadRequest"],
+        [{ model: "llama3.2:1b", state_webhook_url: "ftp://hook" }, 400, "BadRequest"],
+        [{ model: "llama3.2:1b", state_webhook_url: "not a url" }, 400, "BadRequest"],
+        [{ model: "ghost:1b" }, 404, "ModelNotFound"]
+      ]
+      for (const [body, status, tag] of cases) {
+        const response = yield* postJson(`${foreman.url}/jobs`, body)
+        expect(response.status).toBe(status)
+        expect(yield* json(response)).toEqual({ _tag: tag, error: expect.any(String) })
+      }
+      for (const [path, status, tag] of [
+        ["/jobs/not-a-ulid", 400, "BadRequest"],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV", 404, "JobNotFound"],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/artifacts/completion", 404, "JobNotFound"],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", 404, "JobNotFound"],
+        ["/jobs?state=sleeping", 400, "BadRequest"],
+        ["/jobs?limit=0", 400, "BadRequest"],
+        ["/jobs?cursor=..%2F..", 400, "BadRequest"]
+      ] as const) {
+        const response = yield* get(`${foreman.url}${path}`)
+        expect(response.status, path).toBe(status)
+        expect(yield* json(response)).toEqual({ _tag: tag, error: expect.any(String) })
+      }
+      const list = yield* json<JobList>(yield* get(`${foreman.url}/jobs`))
+      expect(list.jobs).toEqual([])
+    }).pipe(Effect.scoped))
+
+  it.live("/openapi.json documents the jobs API", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const doc = yield* json<{ paths: Record<string, unknown> }>(yield* get(`${foreman.url}/openapi.json`))
+      expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/healthz", "/jobs", "/jobs/{id}", "/jobs/{id}/artifacts/{name}", "/jobs/{id}/events"]))
+    }).pipe(Effect.scoped))
+})

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { JobList } from "@foreman/domain"
+import { Effect, Fiber, Schedule } from "effect"
+import { startForeman } from "./support/foreman.js"
+
+const jobs = (url: string) => Effect.promise(() => fetch(`${url}/jobs`).then((r) => r.json() as Promise<JobList>))
+
+const eventually = <A>(check: Effect.Effect<A>, ok: (a: A) => boolean) =>
+  check.pipe(
+    Effect.filterOrFail(ok),
+    Effect.retry(Schedule.spaced("25 millis")),
+    Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("condition not reached") })
+  )
+
+const chatBody = (content: string) =>
+  JSON.stringify({ model: "llama3.2:1b", messages: [{ role: "user", content }] })
+
+describe("a sync caller that disconnects", () => {
+  it.live("mid-stream: the upstream request is aborted, the job cancelled, and the worker moves on", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 300, tokenDelayMs: 10 } })
+      const controller = new AbortController()
+      const response = yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body: chatBody("hang up"), signal: controller.signal }))
+      const reader = response.body?.getReader()
+      const first = yield* Effect.promise(() => reader?.read() ?? Promise.resolve({ done: true, value: undefined }))
+      expect(first.done).toBe(false)
+      controller.abort()
+
+      const listed = yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "cancelled")
+      expect(listed.jobs).toHaveLength(1)
+      const stats = yield* eventually(foreman.sim.stats, (s) => s.aborted === 1 && s.activeGenerations === 0)
+      expect(stats.aborted).toBe(1)
+    }).pipe(Effect.scoped))
+
+  it.live("while queued: the job is dropped and never reaches the target", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 60, tokenDelayMs: 10 } })
+      const first = Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body: chatBody("first in line") }).then((r) => r.text()))
+      const running = yield* Effect.fork(first)
+      yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "working")
+
+      const controller = new AbortController()
+      const waiting = fetch(`${foreman.url}/api/chat`, { method: "POST", body: chatBody("gives up"), signal: controller.signal }).catch(() => undefined)
+      yield* eventually(jobs(foreman.url), (list) => list.jobs.length === 2)
+      controller.abort()
+      yield* Effect.promise(() => waiting)
+
+      const list = yield* eventually(jobs(foreman.url), (l) => l.jobs.some((j) => j.state === "cancelled"))
+      expect(list.jobs.find((j) => j.state === "cancelled")?.started_at).toBeNull()
+      yield* Fiber.join(running)
+      const prompts = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) => r.body)
+      expect(prompts.some((p) => p.includes("first in line"))).toBe(true)
+      expect(prompts.some((p) => p.includes("gives up"))).toBe(false)
+    }).pipe(Effect.scoped))
+})
