@@ -10,8 +10,10 @@ import { Worker } from "./jobs/Worker.js"
 import { OllamaClient } from "./ollama/OllamaClient.js"
 import { JobSweeper } from "./store/JobSweeper.js"
 import { Store } from "./store/Store.js"
+import { WebhookOutbox } from "./store/WebhookOutbox.js"
+import { WebhookDispatcher } from "./webhooks/WebhookDispatcher.js"
 
-const Foundation = Layer.mergeAll(Store.Default, OllamaClient.Default, JobEvents.Default)
+const Foundation = Layer.mergeAll(Store.Default, WebhookOutbox.Default, OllamaClient.Default, JobEvents.Default)
 const WithInventory = Inventory.Default.pipe(Layer.provideMerge(Foundation))
 const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
 
@@ -19,7 +21,7 @@ const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
  * Foreman without HTTP: the store, the target client, the inventory poller, the worker and the
  * sweeper. Needs a ForemanConfig; other Effect programs can run it and submit jobs through `Jobs`.
  */
-export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default, EmbedWarmer.Default).pipe(
+export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default, EmbedWarmer.Default, WebhookDispatcher.Default).pipe(
   Layer.provideMerge(WithWorker)
 )
 

@@ -13,3 +13,26 @@ export { JobRecord } from "./store/JobRecord.js"
 export { DatabaseLocked, SqlLive } from "./store/SqlLive.js"
 export { Store } from "./store/Store.js"
 export { InvalidTransition } from "./store/StoreErrors.js"
+export {
+  retryDelay,
+  WebhookDeliveryError,
+  WebhookDispatcher,
+  webhookAttemptTimeout,
+  webhookBackoffBase,
+  webhookBackoffCap,
+  webhookConcurrency,
+  webhookMaxAttempts,
+  webhookMaxRetries,
+  webhookPollInterval,
+  WebhookPolicy,
+  webhookRetrySchedule
+} from "./webhooks/WebhookDispatcher.js"
+export {
+  foremanSignature,
+  signatureHeaders,
+  signingKey,
+  standardSignature,
+  verifyForemanSignature,
+  verifyStandardWebhook,
+  webhookIdHeaders
+} from "./webhooks/WebhookSignature.js"

@@ -7,15 +7,18 @@ import { ForemanConfig } from "../src/config/ForemanConfig.js"
 import type { JobRecord } from "../src/store/JobRecord.js"
 import { SqlLive } from "../src/store/SqlLive.js"
 import { Store } from "../src/store/Store.js"
+import { WebhookOutbox } from "../src/store/WebhookOutbox.js"
 import { tempDir } from "./support/tempDir.js"
 
 const nextId = monotonicFactory()
 const newId = () => Schema.decodeSync(JobId)(nextId())
 
 const storeAt = (dbPath: string) =>
-  Store.Default.pipe(Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath, FOREMAN_MAX_ATTEMPTS: "3" })))
+  Layer.merge(Store.Default, WebhookOutbox.Default).pipe(
+    Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath, FOREMAN_MAX_ATTEMPTS: "3" }))
+  )
 
-const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E>) =>
+const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E, WebhookOutbox>) =>
   Effect.gen(function*() {
     const dir = yield* tempDir
     return yield* Effect.provide(Effect.flatMap(Store, use), storeAt(join(dir, "foreman.db")))
@@ -118,4 +121,23 @@ describe("Store", () => {
       expect(Option.map(error, (e) => e._tag)).toEqual(Option.some("DatabaseLocked"))
       expect(Option.map(error, (e) => e.message).pipe(Option.getOrElse(() => ""))).toContain(dbPath)
     }).pipe(Effect.scoped))
+
+  it.effect("a job with a webhook gets one outbox event per state change, in the same transaction, swept once delivered", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const outbox = yield* WebhookOutbox
+        const { job } = yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: "http://127.0.0.1:9/hook" })
+        yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: null })
+        const claimed = Option.getOrThrow(yield* store.claimNext("a"))
+        yield* store.transition(job.id, claimed.job.state, "done", { result: `{"done":true}` })
+        // Only the head event of the job is due: its next event waits until this one is settled.
+        const head = yield* outbox.due(Date.now() + 1000, 10)
+        expect(head.map((e) => JSON.parse(e.payload).state)).toEqual(["queued"])
+        yield* outbox.delivered(head[0]?.eventId ?? "", 1)
+        const next = yield* outbox.due(Date.now() + 1000, 10)
+        expect(next.map((e) => JSON.parse(e.payload))).toEqual([expect.objectContaining({ state: "working", previous_state: "queued", job_id: job.id })])
+        expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 1, dead: 0 })
+        expect(yield* outbox.sweep(Date.now() + 1000)).toBe(1)
+        expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 0, dead: 0 })
+      })))
 })

@@ -52,8 +52,12 @@ const parseLogFormat = (raw: string): Either.Either<LogFormat, string> => {
   return found !== undefined ? Either.right(found) : Either.left(`expected one of ${logFormats.join(", ")}, got "${raw}"`)
 }
 
+const levelAliases: Record<string, string> = { warning: "warn", err: "error", none: "off" }
+
 const parseLogLevel = (raw: string): Either.Either<LogLevel.LogLevel, string> => {
-  const found = LogLevel.allLevels.find((level) => level.label.toLowerCase() === raw.trim().toLowerCase())
+  const wanted = raw.trim().toLowerCase()
+  const name = levelAliases[wanted] ?? wanted
+  const found = LogLevel.allLevels.find((level) => level.label.toLowerCase() === name)
   return found !== undefined
     ? Either.right(found)
     : Either.left(`expected one of ${LogLevel.allLevels.map((l) => l.label.toLowerCase()).join(", ")}, got "${raw}"`)

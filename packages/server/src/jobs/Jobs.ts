@@ -29,7 +29,8 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
     const newId = Effect.sync(() => toJobId(nextUlid()))
 
     const submit = Effect.fn("Jobs.submit")(function*(submission: Submission) {
-      const { job, ...queued } = yield* store.insert(submission)
+      // Sync callers hold their connection and get no webhooks (ADR-0014), whatever was passed.
+      const { job, ...queued } = yield* store.insert(submission.mode === "sync" ? { ...submission, webhookUrl: null } : submission)
       yield* events.state({ job, ...queued })
       yield* worker.wake
       yield* Effect.logDebug("job queued").pipe(Effect.annotateLogs({ job_id: job.id, model: job.model }))

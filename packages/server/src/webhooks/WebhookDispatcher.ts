@@ -1,0 +1,220 @@
+import { HttpClient, HttpClientRequest } from "@effect/platform"
+import type { HttpClientError } from "@effect/platform/HttpClientError"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Layer, Option, PubSub, Queue, Schedule } from "effect"
+import { ForemanConfig } from "../config/ForemanConfig.js"
+import { JobEvents } from "../jobs/JobEvents.js"
+import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
+import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
+
+// Retry policy: 1s, 2s, 4s … doubling, each wait capped at 5 minutes, 10 retries. That is 11 attempts
+// over about 13.5 minutes (1+2+…+256 s, then 300 s), long enough to ride out a receiver's restart or
+// deploy. The attempt count lives on the outbox row, so the schedule resumes where it was after a restart.
+export const webhookBackoffBase = Duration.seconds(1)
+export const webhookBackoffCap = Duration.minutes(5)
+export const webhookMaxRetries = 10
+export const webhookMaxAttempts = webhookMaxRetries + 1
+/** Per attempt, connect to last response byte: a hanging receiver costs one slot for this long. */
+export const webhookAttemptTimeout = Duration.seconds(10)
+/** Deliveries in flight at once, each for a different job. */
+export const webhookConcurrency = 16
+/** Scan for due retries and for rows left over from a previous run this often. */
+export const webhookPollInterval = Duration.seconds(1)
+
+/** Waits between failed attempts: exponential, capped (union takes the shorter wait), bounded in count. */
+export const webhookRetrySchedule = (
+  base: Duration.DurationInput = webhookBackoffBase,
+  cap: Duration.DurationInput = webhookBackoffCap,
+  retries: number = webhookMaxRetries
+): Schedule.Schedule<unknown> =>
+  Schedule.exponential(base).pipe(Schedule.union(Schedule.spaced(cap)), Schedule.intersect(Schedule.recurs(retries)))
+
+/**
+ * The wait after `failedAttempts` failed attempts, or None once the schedule is spent. The count
+ * comes from the outbox row, so the schedule is replayed (no clock, no sleeping) rather than kept
+ * in memory. `Schedule.run` also emits the output of the step that says "done", so the schedule is
+ * run one step further: the nth wait is real only if the run got past step n.
+ */
+export const retryDelay = (schedule: Schedule.Schedule<unknown>, failedAttempts: number) =>
+  Schedule.run(Schedule.delays(schedule), 0, Array.from({ length: failedAttempts + 1 }, () => undefined)).pipe(
+    Effect.map((delays) =>
+      failedAttempts >= 1 && Chunk.size(delays) > failedAttempts ? Chunk.get(delays, failedAttempts - 1) : Option.none()
+    )
+  )
+
+export interface WebhookPolicyValues {
+  readonly retrySchedule: Schedule.Schedule<unknown>
+  readonly attemptTimeout: Duration.DurationInput
+  readonly concurrency: number
+  readonly pollInterval: Duration.DurationInput
+}
+
+/**
+ * Tunables of delivery, read when the dispatcher starts. The defaults are the constants above;
+ * provide the reference (e.g. `Layer.succeed(WebhookPolicy, …)`) for faster retries in tests.
+ */
+export class WebhookPolicy extends Context.Reference<WebhookPolicy>()("foreman/WebhookPolicy", {
+  defaultValue: (): WebhookPolicyValues => ({
+    retrySchedule: webhookRetrySchedule(),
+    attemptTimeout: webhookAttemptTimeout,
+    concurrency: webhookConcurrency,
+    pollInterval: webhookPollInterval
+  })
+}) {}
+
+/** Why one attempt failed. `reason` goes to the outbox row and the logs: it never includes the secret. */
+export class WebhookDeliveryError extends Data.TaggedError("WebhookDeliveryError")<{
+  readonly reason: string
+  /** Retrying cannot help (e.g. the URL does not parse): give up at once. */
+  readonly permanent: boolean
+}> {
+  override get message() {
+    return this.reason
+  }
+}
+
+// Our own words only: the request (which carries the signatures) is never stringified.
+const describe = (error: HttpClientError): WebhookDeliveryError => {
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new WebhookDeliveryError({ reason: "the webhook URL is not a valid URL", permanent: true })
+  }
+  const cause = error.cause instanceof Error ? error.cause : undefined
+  const code = cause !== undefined && "code" in cause && typeof cause.code === "string" ? ` (${cause.code})` : ""
+  return new WebhookDeliveryError({ reason: `receiver unreachable: ${cause?.message ?? error.reason}${code}`, permanent: false })
+}
+
+const rejected = (status: number) =>
+  new WebhookDeliveryError({
+    reason: status >= 300 && status < 400
+      ? `receiver answered ${status} (redirects are not followed)`
+      : `receiver answered ${status}`,
+    permanent: false
+  })
+
+// A client of its own: no keep-alive, so an aborted or hanging receiver's socket is never reused,
+// and nothing is shared with the target's client. Node's client does not follow redirects.
+const WebhookHttpClientLive = NodeHttpClient.layerWithoutAgent.pipe(
+  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false }))
+)
+
+/**
+ * Drains the webhook outbox: at-least-once, in order per job, concurrently across jobs. Outcomes
+ * are recorded only on the outbox row; nothing here can fail, slow or change a job.
+ */
+export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("foreman/WebhookDispatcher", {
+  dependencies: [WebhookHttpClientLive],
+  scoped: Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const outbox = yield* WebhookOutbox
+    const events = yield* JobEvents
+    const http = yield* HttpClient.HttpClient
+    const policy = yield* WebhookPolicy
+
+    const doorbell = yield* Queue.sliding<void>(1)
+    const wake = Queue.offer(doorbell, undefined).pipe(Effect.asVoid)
+    const deliveries = yield* FiberSet.make()
+    // Jobs with an attempt in flight: their head event is still pending, so `due` returns it again.
+    const inFlight = new Set<string>()
+
+    /** One POST of the stored body; succeeds only on a 2xx within the timeout. */
+    const attempt = Effect.fn("WebhookDispatcher.attempt")(function*(event: OutboxEvent) {
+      const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+      const headers = Option.match(config.webhookSecret, {
+        onNone: () => webhookIdHeaders(event.eventId, timestamp),
+        onSome: (secret) => signatureHeaders(secret, event.eventId, timestamp, event.payload)
+      })
+      const request = HttpClientRequest.post(event.url).pipe(
+        HttpClientRequest.setHeaders({ "user-agent": "foreman-webhooks", ...headers }),
+        HttpClientRequest.bodyText(event.payload, "application/json")
+      )
+      // Scoped: closing the scope aborts the request, so the unread response body frees its socket.
+      const status = yield* HttpClient.withScope(http).execute(request).pipe(
+        Effect.map((response) => response.status),
+        Effect.mapError(describe),
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: policy.attemptTimeout,
+          onTimeout: () =>
+            new WebhookDeliveryError({
+              reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
+              permanent: false
+            })
+        })
+      )
+      if (status < 200 || status >= 300) return yield* rejected(status)
+    })
+
+    /** Schedules the next attempt, or gives up when the policy is spent or retrying cannot help. */
+    const recordFailure = (event: OutboxEvent, attempts: number, error: WebhookDeliveryError) =>
+      Effect.gen(function*() {
+        const delay = error.permanent ? Option.none() : yield* retryDelay(policy.retrySchedule, attempts)
+        if (Option.isNone(delay)) {
+          yield* outbox.giveUp(event.eventId, attempts, error.reason)
+          yield* Effect.logWarning("webhook given up; the job's next event goes ahead").pipe(
+            Effect.annotateLogs({ attempts, error: error.reason })
+          )
+          return
+        }
+        const now = yield* Clock.currentTimeMillis
+        yield* outbox.retryLater(event.eventId, attempts, now + Duration.toMillis(delay.value), error.reason)
+        yield* Effect.logWarning("webhook delivery failed; will retry").pipe(
+          Effect.annotateLogs({ attempts, retry_in: Duration.format(delay.value), error: error.reason })
+        )
+      })
+
+    /** An attempt and its bookkeeping; never fails (a failure to record is logged and retried next scan). */
+    const deliver = Effect.fn("WebhookDispatcher.deliver")(function*(event: OutboxEvent) {
+      const attempts = event.attempts + 1
+      yield* attempt(event).pipe(
+        Effect.matchEffect({
+          onSuccess: () => outbox.delivered(event.eventId, attempts),
+          onFailure: (error) => recordFailure(event, attempts, error)
+        }),
+        Effect.catchAllCause((cause) => Effect.logWarning("could not record a webhook outcome", cause)),
+        Effect.annotateLogs({ event_id: event.eventId, job_id: event.jobId })
+      )
+    })
+
+    /** Starts a delivery for each due job that has none in flight, up to the concurrency limit. */
+    const scan = Effect.gen(function*() {
+      const free = policy.concurrency - inFlight.size
+      if (free <= 0) return
+      const due = yield* outbox.due(yield* Clock.currentTimeMillis, free + inFlight.size)
+      const fresh = due.filter((event) => !inFlight.has(event.jobId)).slice(0, free)
+      yield* Effect.forEach(fresh, (event) => {
+        inFlight.add(event.jobId)
+        // Free the job's slot before ringing, so the scan that follows sees its next event.
+        const done = Effect.sync(() => inFlight.delete(event.jobId)).pipe(Effect.zipRight(wake))
+        return FiberSet.run(deliveries, deliver(event).pipe(Effect.ensuring(done)))
+      }, { discard: true })
+    })
+
+    // Scans whenever rung: by a state change with a webhook, a finished delivery, or the poll.
+    const loop = Queue.take(doorbell).pipe(
+      Effect.zipRight(scan),
+      Effect.catchAllCause((cause) => Effect.logWarning("webhook scan failed; trying again at the next poll", cause)),
+      Effect.forever
+    )
+
+    const changes = yield* PubSub.subscribe(events.changes)
+    const onStateChange = Queue.take(changes).pipe(
+      Effect.flatMap((change) => change.job.webhookUrl === null ? Effect.void : wake),
+      Effect.forever
+    )
+
+    yield* Effect.forkScoped(loop)
+    yield* Effect.forkScoped(onStateChange)
+    // Runs at once (rows left over from a previous run go out at start-up), then every poll interval
+    // to pick up retries whose backoff has passed.
+    yield* Effect.forkScoped(Effect.repeat(wake, Schedule.spaced(policy.pollInterval)))
+
+    return {
+      /** Asks for a scan now (e.g. after writing outbox rows outside the usual state changes). */
+      wake,
+      /** Outbox rows by status: pending, delivered, dead. */
+      counts: outbox.counts,
+      /** Deliveries under way right now. */
+      inFlight: Effect.sync(() => inFlight.size)
+    } as const
+  })
+}) {}

@@ -1,0 +1,43 @@
+import type { JobEvent } from "@foreman/domain"
+import { Effect } from "effect"
+import { createServer, type IncomingHttpHeaders } from "node:http"
+
+export interface ReceivedEvent {
+  readonly body: string
+  readonly event: JobEvent
+  readonly headers: IncomingHttpHeaders
+}
+
+/** A real HTTP webhook receiver on loopback that records every delivery (200 unless told otherwise). */
+export const startReceiver = (answer: (event: JobEvent) => number = () => 200) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly received: Array<ReceivedEvent>; readonly close: () => void }>((resume) => {
+      const received: Array<ReceivedEvent> = []
+      const server = createServer((request, response) => {
+        let body = ""
+        request.on("data", (chunk: Buffer) => (body += chunk.toString()))
+        request.on("end", () => {
+          const event = JSON.parse(body) as JobEvent
+          received.push({ body, event, headers: request.headers })
+          response.writeHead(answer(event)).end()
+        })
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}/hook`, received, close: () => server.close() }))
+      })
+    }),
+    (receiver) => Effect.sync(() => receiver.close())
+  )
+
+/** Distinct events per job in the order they happened (event ids are monotonic ULIDs). */
+export const eventsByJob = (received: ReadonlyArray<ReceivedEvent>) => {
+  const byId = new Map<string, ReceivedEvent>()
+  for (const r of received) byId.set(r.event.event_id, r)
+  const byJob = new Map<string, Array<JobEvent>>()
+  for (const r of [...byId.values()].sort((a, b) => a.event.event_id.localeCompare(b.event.event_id))) {
+    byJob.set(r.event.job_id, [...(byJob.get(r.event.job_id) ?? []), r.event])
+  }
+  return byJob
+}

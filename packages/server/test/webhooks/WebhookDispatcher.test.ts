@@ -1,0 +1,196 @@
+import { describe, expect, it } from "@effect/vitest"
+import { JobEvent, type JobId } from "@foreman/domain"
+import { OllamaSim } from "@foreman/ollama-sim"
+import { Duration, Effect, Schedule, Schema } from "effect"
+import { join } from "node:path"
+import { Jobs } from "../../src/jobs/Jobs.js"
+import { WebhookDispatcher } from "../../src/webhooks/WebhookDispatcher.js"
+import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhooks/WebhookSignature.js"
+import { type RunningForeman, startForeman } from "../support/foreman.js"
+import { tempDir } from "../support/tempDir.js"
+import { type Received, startReceiver } from "./receiver.js"
+
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+const model = "llama3.2:1b"
+const decodeEvent = Schema.decodeUnknownSync(Schema.parseJson(JobEvent))
+
+const submit = (foreman: RunningForeman, webhookUrl: string | null, content = "hi") =>
+  foreman.run(Effect.flatMap(Jobs, (jobs) =>
+    Effect.flatMap(jobs.newId, (id) =>
+      jobs.submit({
+        id,
+        mode: "async",
+        endpoint: "chat",
+        model,
+        payload: JSON.stringify({ model, stream: false, messages: [{ role: "user", content }] }),
+        webhookUrl
+      })))).pipe(Effect.orDie)
+
+const until = (check: Effect.Effect<boolean>, within: Duration.DurationInput = "20 seconds") =>
+  check.pipe(
+    Effect.repeat({ schedule: Schedule.spaced("50 millis"), until: (ok) => ok }),
+    Effect.timeoutFail({ duration: within, onTimeout: () => new Error(`condition not reached within ${Duration.format(within)}`) })
+  )
+
+/** The distinct events one job's receiver got, in arrival order (a retry repeats an event id). */
+const eventsOf = (received: ReadonlyArray<Received>, jobId: JobId) => {
+  const seen = new Set<string>()
+  return received.map((r) => decodeEvent(r.body)).filter((event) => {
+    if (event.job_id !== jobId || seen.has(event.event_id)) return false
+    seen.add(event.event_id)
+    return true
+  })
+}
+
+const isTerminalState = (state: string) => state === "done" || state === "failed" || state === "cancelled"
+
+const finished = (foreman: RunningForeman, ids: ReadonlyArray<JobId>) =>
+  foreman.run(Effect.flatMap(Jobs, (jobs) => Effect.forEach(ids, jobs.get))).pipe(
+    Effect.orDie,
+    Effect.map((jobs) => jobs.every((job) => isTerminalState(job.state)))
+  )
+
+const terminalReceived = (received: Effect.Effect<ReadonlyArray<Received>>, ids: ReadonlyArray<JobId>) =>
+  Effect.map(received, (all) => ids.every((id) => eventsOf(all, id).some((event) => isTerminalState(event.state))))
+
+/** queued → (loading →) working → done, each naming the state before it. */
+const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
+  const states = events.map((e) => e.state)
+  expect([["queued", "loading", "working", "done"], ["queued", "working", "done"]]).toContainEqual(states)
+  expect(events.map((e) => e.previous_state)).toEqual([null, ...states.slice(0, -1)])
+}
+
+describe("WebhookDispatcher", () => {
+  it.live("delivers every state of each job in order, signed both ways, the last one with result and artifacts", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver()
+      const foreman = yield* startForeman({ sim: { models: [model] }, env: { FOREMAN_WEBHOOK_SECRET: secret } })
+      const jobs = yield* Effect.forEach(["one", "two", "three"], (content) => submit(foreman, receiver.url, content))
+      const ids = jobs.map((job) => job.id)
+      yield* until(terminalReceived(receiver.received, ids))
+
+      const received = yield* receiver.received
+      for (const job of jobs) {
+        const events = eventsOf(received, job.id)
+        expectLifecycle(events)
+        expect(events.every((e) => e.model === model)).toBe(true)
+        const last = events[events.length - 1]
+        expect(last?.result).toMatchObject({ done: true, message: { role: "assistant" } })
+        const completion = last?.artifacts?.find((a) => a.name === "completion")
+        expect(completion).toMatchObject({ encoding: "utf-8", url: `/jobs/${job.id}/artifacts/completion` })
+        expect(completion?.data).toEqual(expect.any(String))
+      }
+      for (const request of received) {
+        const event = decodeEvent(request.body)
+        expect(request.headers["content-type"]).toBe("application/json")
+        expect(request.headers["user-agent"]).toBe("foreman-webhooks")
+        expect(request.headers["webhook-id"]).toBe(event.event_id)
+        expect(verifyStandardWebhook(secret, request.headers, request.body)).toBe(true)
+        expect(verifyForemanSignature(secret, request.body, request.headers["x-foreman-signature"])).toBe(true)
+      }
+      // Exactly once here: a healthy receiver sees no duplicates, and the outbox is drained.
+      expect(new Set(received.map((r) => r.headers["webhook-id"])).size).toBe(received.length)
+      yield* until(foreman.run(Effect.map(Effect.flatMap(WebhookDispatcher, (d) => Effect.orDie(d.counts)), (c) => c.pending === 0)))
+      const counts = yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))
+      expect(counts).toEqual({ pending: 0, delivered: received.length, dead: 0 })
+    }).pipe(Effect.scoped))
+
+  it.live("sends no signature without a secret, but always webhook-id and webhook-timestamp", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver()
+      const foreman = yield* startForeman({ sim: { models: [model] } })
+      const job = yield* submit(foreman, receiver.url)
+      yield* until(terminalReceived(receiver.received, [job.id]))
+      for (const request of yield* receiver.received) {
+        expect(request.headers["webhook-id"]).toBe(decodeEvent(request.body).event_id)
+        expect(Math.abs(Number(request.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(30)
+        expect(request.headers["webhook-signature"]).toBeUndefined()
+        expect(request.headers["x-foreman-signature"]).toBeUndefined()
+      }
+    }).pipe(Effect.scoped))
+
+  it.live("a receiver answering 500 twice gets the same event again with backoff, then the rest in order", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver((n) => ({ status: n <= 2 ? 500 : 200 }))
+      const foreman = yield* startForeman({ sim: { models: [model] }, env: { FOREMAN_WEBHOOK_SECRET: secret } })
+      const job = yield* submit(foreman, receiver.url)
+      yield* until(terminalReceived(receiver.received, [job.id]))
+
+      const received = yield* receiver.received
+      const [first, second, third] = received
+      const queued = eventsOf(received, job.id)[0]
+      expect(queued?.state).toBe("queued")
+      for (const attempt of [first, second, third]) {
+        expect(attempt?.headers["webhook-id"]).toBe(queued?.event_id)
+        expect(attempt?.body).toBe(first?.body)
+        // Re-signed per attempt (fresh timestamp), and still valid.
+        expect(attempt !== undefined && verifyStandardWebhook(secret, attempt.headers, attempt.body)).toBe(true)
+      }
+      // 1s then 2s of backoff (a little slack for timer granularity).
+      expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(950)
+      expect((third?.at ?? 0) - (second?.at ?? 0)).toBeGreaterThanOrEqual(1950)
+      // The job's later events waited for the first one: nothing else arrived before the third try.
+      expect(received.slice(3).every((r) => decodeEvent(r.body).state !== "queued")).toBe(true)
+      expectLifecycle(eventsOf(received, job.id))
+      expect(received.length).toBe(eventsOf(received, job.id).length + 2)
+    }).pipe(Effect.scoped))
+
+  it.live("a hanging receiver slows neither the worker nor other jobs' webhooks", () =>
+    Effect.gen(function*() {
+      const hanging = yield* startReceiver(() => "hang")
+      const healthy = yield* startReceiver()
+      const foreman = yield* startForeman({ sim: { models: [model] } })
+      const started = Date.now()
+      const stuck = yield* submit(foreman, hanging.url, "stuck")
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      const plain = yield* submit(foreman, null, "plain")
+      // Well under the 10s per-attempt timeout: nobody waited for the hanging receiver.
+      yield* until(finished(foreman, [stuck.id, fine.id, plain.id]), "5 seconds")
+      yield* until(terminalReceived(healthy.received, [fine.id]), "5 seconds")
+      expect(Date.now() - started).toBeLessThan(5000)
+      expectLifecycle(eventsOf(yield* healthy.received, fine.id))
+      // The stuck job's later events wait behind its first one (order per job).
+      const stuckRequests = yield* hanging.received
+      expect(stuckRequests.map((r) => decodeEvent(r.body).state)).toEqual(["queued"])
+    }).pipe(Effect.scoped))
+
+  it.live("redirects are not followed: a 302 is a failed attempt and its target never hears of the event", () =>
+    Effect.gen(function*() {
+      const target = yield* startReceiver()
+      const redirecting = yield* startReceiver(() => ({ status: 302, location: target.url }))
+      const foreman = yield* startForeman({ sim: { models: [model] } })
+      const job = yield* submit(foreman, redirecting.url)
+      yield* until(finished(foreman, [job.id]))
+      // A second try of the same event shows the 302 was recorded as a failure.
+      yield* until(Effect.map(redirecting.received, (all) => all.length >= 2))
+      const attempts = yield* redirecting.received
+      expect(new Set(attempts.map((r) => r.headers["webhook-id"])).size).toBe(1)
+      expect(yield* target.received).toEqual([])
+      const counts = yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))
+      expect(counts.delivered).toBe(0)
+      expect(counts.pending).toBeGreaterThan(0)
+    }).pipe(Effect.scoped))
+
+  it.live("events left pending by a previous run are delivered after a restart, with the same ids", () =>
+    Effect.gen(function*() {
+      const sim = yield* OllamaSim.start({ models: [model] })
+      const dbPath = join(yield* tempDir, "foreman.db")
+      const receiver = yield* startReceiver(() => ({ status: 503 }))
+
+      const jobId = yield* Effect.scoped(Effect.gen(function*() {
+        const foreman = yield* startForeman({ target: sim, env: { FOREMAN_DB_PATH: dbPath } })
+        const job = yield* submit(foreman, receiver.url)
+        yield* until(finished(foreman, [job.id]))
+        yield* until(Effect.map(receiver.received, (all) => all.length >= 1))
+        return job.id
+      }))
+      const before = yield* receiver.received
+      yield* receiver.answerWith(() => ({ status: 200 }))
+
+      yield* startForeman({ target: sim, env: { FOREMAN_DB_PATH: dbPath } })
+      yield* until(terminalReceived(receiver.received, [jobId]))
+      const events = eventsOf(yield* receiver.received, jobId)
+      expectLifecycle(events)
+      expect(events[0]?.event_id).toBe(before[0]?.headers["webhook-id"])
+    }).pipe(Effect.scoped))
+})
