@@ -60,6 +60,13 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
           yield* after
           return HttpServerResponse.empty({ status: upstream.status, headers })
         }
+        // A client may act on a one-piece answer (delete, copy, pull without streaming) the moment
+        // it arrives, so refresh the inventory before answering, not after.
+        if (options.refreshAfter === true && !(contentType ?? "").includes("ndjson")) {
+          const bytes = yield* upstream.body.pipe(Stream.runCollect, Effect.map((chunks) => Buffer.concat([...chunks])))
+          yield* after
+          return HttpServerResponse.uint8Array(bytes, { status: upstream.status, headers, ...(contentType === undefined ? {} : { contentType }) })
+        }
         return HttpServerResponse.stream(
           upstream.body.pipe(Stream.ensuring(after)),
           {
