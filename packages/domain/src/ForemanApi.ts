@@ -8,6 +8,12 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health)
 ) {}
 
+export class MetricsGroup extends HttpApiGroup.make("metrics").add(
+  HttpApiEndpoint.get("metrics", "/metrics").addSuccess(
+    Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain; version=0.0.4; charset=utf-8" }))
+  )
+) {}
+
 // Ids and filters arrive as plain strings and are validated by the handlers, so a malformed one is
 // answered in foreman's own error shape rather than the framework's decode error.
 const JobPath = Schema.Struct({ id: Schema.String })
@@ -63,6 +69,7 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
 export class ForemanApi extends HttpApi.make("foreman")
   .add(HealthGroup)
   .add(JobsGroup)
+  .add(MetricsGroup)
   .annotate(OpenApi.Title, "foreman")
   .annotate(OpenApi.Description, "A queued, observable job endpoint in front of one Ollama server.")
 {}

@@ -14,3 +14,7 @@ export type JobEndpoint = typeof JobEndpoint.Type
 /** Sync jobs belong to a caller holding a connection; async ones were submitted via POST /jobs. */
 export const JobMode = Schema.Literal("sync", "async")
 export type JobMode = typeof JobMode.Type
+
+/** Which wire family a job speaks to the target: Ollama's native API or its OpenAI-compatible /v1. */
+export const JobApi = Schema.Literal("native", "openai")
+export type JobApi = typeof JobApi.Type

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { JobId } from "./JobId.js"
-import { JobEndpoint, JobMode, JobState } from "./JobState.js"
+import { JobApi, JobEndpoint, JobMode, JobState } from "./JobState.js"
 
 /** An artifact as a job reports it: inline when small (≤ 256 KiB), otherwise a URL to fetch it. */
 export const ArtifactRef = Schema.Struct({
@@ -22,6 +22,7 @@ export const JobSummary = Schema.Struct({
   state: JobState,
   model: Schema.String,
   endpoint: JobEndpoint,
+  api: JobApi,
   mode: JobMode,
   attempt: Schema.Number,
   max_attempts: Schema.Number,

@@ -4,6 +4,7 @@ import { LoggingLive } from "./config/LoggingLive.js"
 import { HttpLive } from "./http/HttpLive.js"
 import { EmbedWarmer } from "./inventory/EmbedWarmer.js"
 import { Inventory } from "./inventory/Inventory.js"
+import { JobAwaiter } from "./jobs/JobAwaiter.js"
 import { JobEvents } from "./jobs/JobEvents.js"
 import { Jobs } from "./jobs/Jobs.js"
 import { Worker } from "./jobs/Worker.js"
@@ -21,7 +22,7 @@ const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
  * Foreman without HTTP: the store, the target client, the inventory poller, the worker and the
  * sweeper. Needs a ForemanConfig; other Effect programs can run it and submit jobs through `Jobs`.
  */
-export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobSweeper.Default, EmbedWarmer.Default, WebhookDispatcher.Default).pipe(
+export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobAwaiter.Default, JobSweeper.Default, EmbedWarmer.Default, WebhookDispatcher.Default).pipe(
   Layer.provideMerge(WithWorker)
 )
 

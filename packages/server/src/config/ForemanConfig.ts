@@ -63,6 +63,17 @@ const parseLogLevel = (raw: string): Either.Either<LogLevel.LogLevel, string> =>
     : Either.left(`expected one of ${LogLevel.allLevels.map((l) => l.label.toLowerCase()).join(", ")}, got "${raw}"`)
 }
 
+const sqliteSynchronousLevels = ["off", "normal", "full", "extra"] as const
+/** SQLite's `PRAGMA synchronous` level: how often commits are fsynced (ADR-0017). */
+export type SqliteSynchronous = (typeof sqliteSynchronousLevels)[number]
+
+export const parseSqliteSynchronous = (raw: string): Either.Either<SqliteSynchronous, string> => {
+  const found = sqliteSynchronousLevels.find((level) => level === raw.trim().toLowerCase())
+  return found !== undefined
+    ? Either.right(found)
+    : Either.left(`expected one of ${sqliteSynchronousLevels.join(", ")}, got "${raw}"`)
+}
+
 const nonEmpty = (raw: string): Either.Either<string, string> =>
   raw.trim() !== "" ? Either.right(raw.trim()) : Either.left("must not be empty")
 
@@ -75,6 +86,7 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       ollamaToken: optionalSecret("FOREMAN_OLLAMA_TOKEN"),
       token: optionalSecret("FOREMAN_TOKEN"),
       dbPath: parsed("FOREMAN_DB_PATH", "foreman.db", nonEmpty),
+      sqliteSynchronous: parsed("FOREMAN_SQLITE_SYNCHRONOUS", "normal", parseSqliteSynchronous),
       pollInterval: parsed("FOREMAN_POLL_INTERVAL", "30s", parseGoDuration),
       keepAlive: optionalParsed("FOREMAN_KEEP_ALIVE", parseKeepAlive),
       embedModel: optionalParsed("FOREMAN_EMBED_MODEL", nonEmpty),

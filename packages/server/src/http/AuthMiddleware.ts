@@ -2,6 +2,7 @@ import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/p
 import { createHash, timingSafeEqual } from "node:crypto"
 import { Effect, Option, Redacted } from "effect"
 import { jsonContentType } from "./OllamaResponses.js"
+import { openAiErrorBody } from "./OpenAiResponses.js"
 
 const digest = (value: string) => createHash("sha256").update(value).digest()
 
@@ -11,18 +12,32 @@ export const tokenMatches = (expected: Redacted.Redacted, header: string | undef
   return timingSafeEqual(digest(presented), digest(Redacted.value(expected)))
 }
 
-/** Native (Ollama-compatible) paths answer errors as Ollama does; foreman's own routes as `_tag` + `error`. */
-export const isNativePath = (path: string) => path === "/" || path.startsWith("/api/") || path === "/api"
+/**
+ * Each route family answers errors in its own shape: Ollama's `{"error"}` on the native surface,
+ * OpenAI's `{"error": {"message", …}}` under /v1, and `{"_tag", "error"}` on foreman's own routes.
+ */
+export type RouteFamily = "native" | "openai" | "foreman"
+
+export const routeFamily = (path: string): RouteFamily =>
+  path === "/" || path === "/api" || path.startsWith("/api/")
+    ? "native"
+    : path === "/v1" || path.startsWith("/v1/")
+    ? "openai"
+    : "foreman"
+
+export const errorBody = (family: RouteFamily, tag: string, status: number, message: string): string =>
+  family === "native"
+    ? JSON.stringify({ error: message })
+    : family === "openai"
+    ? openAiErrorBody(status, message)
+    : JSON.stringify({ _tag: tag, error: message })
 
 const unauthorized = (path: string) =>
-  HttpServerResponse.text(
-    JSON.stringify(
-      isNativePath(path)
-        ? { error: "unauthorized: missing or wrong bearer token" }
-        : { _tag: "Unauthorized", error: "missing or wrong bearer token" }
-    ),
-    { status: 401, contentType: jsonContentType, headers: { "www-authenticate": "Bearer" } }
-  )
+  HttpServerResponse.text(errorBody(routeFamily(path), "Unauthorized", 401, "unauthorized: missing or wrong bearer token"), {
+    status: 401,
+    contentType: jsonContentType,
+    headers: { "www-authenticate": "Bearer" }
+  })
 
 /** FOREMAN_TOKEN, when set, guards every route but /healthz. */
 export const authMiddleware = (token: Option.Option<Redacted.Redacted>) =>

@@ -1,6 +1,6 @@
 import { HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
-import { isNativePath } from "./AuthMiddleware.js"
+import { errorBody, routeFamily } from "./AuthMiddleware.js"
 import { jsonContentType } from "./OllamaResponses.js"
 
 /**
@@ -17,8 +17,10 @@ export const errorMiddleware = HttpMiddleware.make((app) =>
       }
       if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
       yield* Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ method: request.method, path }))
-      const body = isNativePath(path) ? { error: "internal error" } : { _tag: "InternalError", error: "internal error" }
-      return HttpServerResponse.text(JSON.stringify(body), { status: 500, contentType: jsonContentType })
+      return HttpServerResponse.text(errorBody(routeFamily(path), "InternalError", 500, "internal error"), {
+        status: 500,
+        contentType: jsonContentType
+      })
     })
   )
 )

@@ -4,21 +4,28 @@ import { ForemanApi } from "@foreman/domain"
 import { Effect, Layer } from "effect"
 import { createServer } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
+import { MetricsExporter } from "../metrics/MetricsExporter.js"
 import { authMiddleware } from "./AuthMiddleware.js"
 import { errorMiddleware } from "./ErrorMiddleware.js"
 import { HealthApiLive } from "./HealthApiLive.js"
 import { JobEventStream } from "./JobEventStream.js"
 import { JobsApiLive } from "./JobsApiLive.js"
+import { MetricsApiLive } from "./MetricsApiLive.js"
+import { metricsMiddleware } from "./MetricsMiddleware.js"
 import { OllamaRoutesLive } from "./OllamaRoutes.js"
 
 const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(
-  Layer.provide([HealthApiLive, JobsApiLive.pipe(Layer.provide(JobEventStream.Default))])
+  Layer.provide([
+    HealthApiLive,
+    JobsApiLive.pipe(Layer.provide(JobEventStream.Default)),
+    MetricsApiLive.pipe(Layer.provide(MetricsExporter.Default))
+  ])
 )
 
 /** Every route, behind the error and auth middleware, as an app not yet bound to a socket. */
 export const HttpAppLive = Layer.unwrapEffect(
   Effect.map(ForemanConfig, (config) =>
-    HttpApiBuilder.serve((app) => errorMiddleware(authMiddleware(config.token)(app))).pipe(
+    HttpApiBuilder.serve((app) => metricsMiddleware(errorMiddleware(authMiddleware(config.token)(app)))).pipe(
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
       Layer.provide(OllamaRoutesLive),
       Layer.provide(ApiLive)

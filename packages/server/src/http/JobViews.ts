@@ -11,6 +11,7 @@ export const jobSummary = (job: JobRecord): JobSummary => ({
   state: job.state,
   model: job.model,
   endpoint: job.endpoint,
+  api: job.api,
   mode: job.mode,
   attempt: job.attempt,
   max_attempts: job.maxAttempts,

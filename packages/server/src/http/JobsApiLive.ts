@@ -74,7 +74,7 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
             ? withKeepAlive(text, config.keepAlive.value)
             : text
           const id = yield* jobs.newId
-          yield* jobs.submit({ id, mode: "async", endpoint: fields.endpoint, model: fields.model, payload, webhookUrl: fields.webhookUrl }).pipe(orDie)
+          yield* jobs.submit({ id, mode: "async", endpoint: fields.endpoint, api: "native", model: fields.model, payload, webhookUrl: fields.webhookUrl }).pipe(orDie)
           return { job_id: id }
         }))
       .handle("list", ({ urlParams }) =>

@@ -2,14 +2,20 @@ import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { Inventory } from "../inventory/Inventory.js"
 import { jsonContentType, ollamaError } from "./OllamaResponses.js"
+import { openAiError } from "./OpenAiResponses.js"
 import { Passthrough } from "./Passthrough.js"
 import { SyncGeneration } from "./SyncGeneration.js"
 
 type Method = "GET" | "HEAD" | "POST" | "DELETE"
 
 const methodNotAllowed = Effect.succeed(ollamaError(405, "method not allowed"))
+const openAiMethodNotAllowed = Effect.succeed(openAiError(405, "method not allowed"))
 
-/** The native Ollama surface, registered as raw routes beside foreman's HttpApi. */
+/**
+ * The native Ollama surface and its OpenAI-compatible /v1 twin, registered as raw routes beside
+ * foreman's HttpApi. /v1 generations are queued like native ones; the rest passes through to the
+ * target's own /v1 (ADR-0019).
+ */
 export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     const inventory = yield* Inventory
@@ -36,19 +42,26 @@ export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
       ["/api/create", { POST: passthrough.forward({ refreshAfter: true }) }],
       ["/api/copy", { POST: passthrough.forward({ refreshAfter: true }) }],
       ["/api/delete", { DELETE: passthrough.forward({ refreshAfter: true }) }],
-      ["/api/blobs/:digest", { POST: passthrough.forward({ streamBody: true }), HEAD: passthrough.forward() }]
+      ["/api/blobs/:digest", { POST: passthrough.forward({ streamBody: true }), HEAD: passthrough.forward() }],
+      ["/v1/chat/completions", { POST: generation.handle("chat", "openai") }],
+      ["/v1/completions", { POST: generation.handle("generate", "openai") }],
+      ["/v1/embeddings", { POST: passthrough.forward({ openAi: true }) }],
+      ["/v1/models", { GET: passthrough.forward({ openAi: true }) }],
+      ["/v1/models/:model", { GET: passthrough.forward({ openAi: true }) }]
     ]
 
     for (const [path, handlers] of routes) {
       for (const method of ["GET", "HEAD", "POST", "DELETE"] as const) {
-        const handler = handlers[method] ?? methodNotAllowed
+        const refuse = path.startsWith("/v1/") ? openAiMethodNotAllowed : methodNotAllowed
+        const handler = handlers[method] ?? refuse
         if (method === "GET") yield* router.get(path, handler)
         if (method === "HEAD") yield* router.head(path, handler)
         if (method === "POST") yield* router.post(path, handler)
         if (method === "DELETE") yield* router.del(path, handler)
       }
-      yield* router.put(path, methodNotAllowed)
-      yield* router.patch(path, methodNotAllowed)
+      const refuse = path.startsWith("/v1/") ? openAiMethodNotAllowed : methodNotAllowed
+      yield* router.put(path, refuse)
+      yield* router.patch(path, refuse)
     }
     // Ollama's router answers unknown paths with a plain-text 404; static routes outrank this one.
     yield* router.all("*", Effect.succeed(HttpServerResponse.text("404 page not found", { status: 404, contentType: "text/plain" })))

@@ -4,6 +4,7 @@ import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { OllamaClient, type RawRequest } from "../ollama/OllamaClient.js"
 import { ollamaError } from "./OllamaResponses.js"
+import { openAiError } from "./OpenAiResponses.js"
 import { readBody } from "./RequestBody.js"
 
 export interface PassthroughOptions {
@@ -11,6 +12,8 @@ export interface PassthroughOptions {
   readonly refreshAfter?: boolean
   /** Stream the request body instead of buffering it under FOREMAN_MAX_BODY (blob uploads). */
   readonly streamBody?: boolean
+  /** Answer foreman's own errors (target unreachable, body too large) in the OpenAI shape. */
+  readonly openAi?: boolean
 }
 
 const forwardedHeaders = ["content-type", "content-length", "content-encoding", "etag", "location"] as const
@@ -28,11 +31,12 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
     const ollama = yield* OllamaClient
     const inventory = yield* Inventory
 
-    const forward = (options: PassthroughOptions = {}) =>
-      Effect.gen(function*() {
+    const forward = (options: PassthroughOptions = {}) => {
+      const error = options.openAi === true ? openAiError : ollamaError
+      return Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const method = methodOf(request.method)
-        if (method === undefined) return ollamaError(405, "method not allowed")
+        if (method === undefined) return error(405, "method not allowed")
         const url = new URL(request.url, "http://foreman")
         const hasBody = method === "POST" || method === "PUT" || method === "DELETE"
         const contentLength = Number(request.headers["content-length"] ?? Number.NaN)
@@ -78,12 +82,13 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         )
       }).pipe(
         Effect.catchTags({
-          ConnectionError: (error) => Effect.succeed(ollamaError(502, error.message)),
-          BodyTooLarge: (error) => Effect.succeed(ollamaError(413, error.message)),
-          BodyUnreadable: (error) => Effect.succeed(ollamaError(400, error.message))
+          ConnectionError: (e) => Effect.succeed(error(502, e.message)),
+          BodyTooLarge: (e) => Effect.succeed(error(413, e.message)),
+          BodyUnreadable: (e) => Effect.succeed(error(400, e.message))
         }),
         Effect.withSpan("Passthrough.forward")
       )
+    }
 
     return { forward } as const
   })

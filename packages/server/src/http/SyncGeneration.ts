@@ -1,5 +1,5 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { isTerminal, type JobEndpoint } from "@foreman/domain"
+import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
 import { Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
@@ -7,7 +7,9 @@ import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Jobs } from "../jobs/Jobs.js"
 import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.js"
 import type { JobRecord } from "../store/JobRecord.js"
+import { streamsByDefault } from "../ollama/WireApi.js"
 import { errorLine, jsonContentType, ndjsonContentType, ollamaError, ollamaJson } from "./OllamaResponses.js"
+import { eventStreamContentType, openAiError, openAiErrorEvent } from "./OpenAiResponses.js"
 import { readBody } from "./RequestBody.js"
 
 type First =
@@ -17,15 +19,30 @@ type First =
 const endedWith = (signal: JobSignal): Option.Option<JobRecord> =>
   signal._tag === "State" && isTerminal(signal.change.job.state) ? Option.some(signal.change.job) : Option.none()
 
-/** A job that ended without an answer, in Ollama's error shape. */
-const failure = (job: JobRecord, headers: Record<string, string>) =>
+/** How one wire family answers: content types and error shapes. */
+interface Wire {
+  readonly streamContentType: string
+  readonly error: (status: number, message: string, headers?: Record<string, string>) => HttpServerResponse.HttpServerResponse
+  readonly errorChunk: (message: string) => Uint8Array
+  /** Only Ollama's API knows keep_alive. */
+  readonly keepAlive: boolean
+}
+
+const wires: Record<JobApi, Wire> = {
+  native: { streamContentType: ndjsonContentType, error: ollamaError, errorChunk: errorLine, keepAlive: true },
+  openai: { streamContentType: eventStreamContentType, error: openAiError, errorChunk: openAiErrorEvent, keepAlive: false }
+}
+
+/** A job that ended without an answer, in the family's error shape. */
+const failure = (wire: Wire, job: JobRecord, headers: Record<string, string>) =>
   job.state === "cancelled"
-    ? ollamaError(503, job.error === "cancelled" || job.error === null ? `job ${job.id} was cancelled` : job.error, headers)
-    : ollamaError(job.errorStatus ?? 500, job.error ?? "job failed", headers)
+    ? wire.error(503, job.error === "cancelled" || job.error === null ? `job ${job.id} was cancelled` : job.error, headers)
+    : wire.error(job.errorStatus ?? 500, job.error ?? "job failed", headers)
 
 /**
- * Native /api/chat and /api/generate: the request becomes a sync job, and the response is that
- * job's output — streamed chunk by chunk as the target produces it, or as one JSON body.
+ * Native /api/chat and /api/generate, and their OpenAI-compatible /v1 twins: the request becomes
+ * a sync job, and the response is that job's output — streamed chunk by chunk as the target
+ * produces it, or as one JSON body.
  */
 export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/SyncGeneration", {
   effect: Effect.gen(function*() {
@@ -51,18 +68,19 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         Effect.flatMap((signal) => Option.match(endedWith(signal), { onNone: () => ending(queue), onSome: Effect.succeed }))
       )
 
-    const handle = (endpoint: JobEndpoint) =>
-      Effect.gen(function*() {
+    const handle = (endpoint: JobEndpoint, api: JobApi = "native") => {
+      const wire = wires[api]
+      return Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
         const body = yield* readBody(request, config.maxBody)
         const text = new TextDecoder().decode(body)
-        const fields = readGenerationFields(text)
-        if (Either.isLeft(fields)) return ollamaError(400, fields.left)
+        const fields = readGenerationFields(text, streamsByDefault(api))
+        if (Either.isLeft(fields)) return wire.error(400, fields.left)
         const { model, stream } = fields.right
         if (!(yield* inventory.ensureInstalled(model))) {
-          return ollamaError(404, `model "${model}" not found, try pulling it first`)
+          return wire.error(404, `model "${model}" not found, try pulling it first`)
         }
-        const payload = !fields.right.hasKeepAlive && Option.isSome(config.keepAlive)
+        const payload = wire.keepAlive && !fields.right.hasKeepAlive && Option.isSome(config.keepAlive)
           ? withKeepAlive(text, config.keepAlive.value)
           : text
 
@@ -79,16 +97,16 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
 
         const respond = Effect.gen(function*() {
-          yield* jobs.submit({ id, mode: "sync", endpoint, model, payload, webhookUrl: null })
+          yield* jobs.submit({ id, mode: "sync", endpoint, api, model, payload, webhookUrl: null })
           if (!stream) {
             const job = yield* ending(queue)
             yield* Ref.set(finished, true)
-            return job.state === "done" && job.result !== null ? ollamaJson(job.result, headers) : failure(job, headers)
+            return job.state === "done" && job.result !== null ? ollamaJson(job.result, headers) : failure(wire, job, headers)
           }
           const first = yield* firstOutput(queue)
           if (first._tag === "Ended") {
             yield* Ref.set(finished, true)
-            return failure(first.job, headers)
+            return failure(wire, first.job, headers)
           }
           const rest = Stream.fromQueue(queue).pipe(
             Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
@@ -97,25 +115,26 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
               signal._tag === "Chunk"
                 ? Option.some(signal.bytes)
                 : signal.change.job.state === "failed" || signal.change.job.state === "cancelled"
-                ? Option.some(errorLine(signal.change.job.error ?? `job ${signal.change.job.state}`))
+                ? Option.some(wire.errorChunk(signal.change.job.error ?? `job ${signal.change.job.state}`))
                 : Option.none()
             )
           )
           yield* Ref.set(handedOff, true)
           return HttpServerResponse.stream(
             Stream.concat(Stream.succeed(first.bytes), rest).pipe(Stream.ensuring(release)),
-            { status: 200, contentType: ndjsonContentType, headers }
+            { status: 200, contentType: wire.streamContentType, headers }
           )
         })
         // Once the response stream owns the subscription it releases it; every other exit does here.
         return yield* respond.pipe(Effect.onExit(() => Effect.unlessEffect(release, Ref.get(handedOff))))
       }).pipe(
         Effect.catchTags({
-          BodyTooLarge: (error) => Effect.succeed(ollamaError(413, error.message)),
-          BodyUnreadable: (error) => Effect.succeed(ollamaError(400, error.message))
+          BodyTooLarge: (error) => Effect.succeed(wire.error(413, error.message)),
+          BodyUnreadable: (error) => Effect.succeed(wire.error(400, error.message))
         }),
-        Effect.withSpan("SyncGeneration.handle", { attributes: { endpoint } })
+        Effect.withSpan("SyncGeneration.handle", { attributes: { endpoint, api } })
       )
+    }
 
     return { handle, jsonContentType } as const
   })

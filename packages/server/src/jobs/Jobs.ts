@@ -1,4 +1,4 @@
-import { type JobEndpoint, JobId, type JobMode } from "@foreman/domain"
+import { type JobApi, type JobEndpoint, JobId, type JobMode } from "@foreman/domain"
 import { Effect, Schema } from "effect"
 import { monotonicFactory } from "ulid"
 import { Store } from "../store/Store.js"
@@ -9,6 +9,8 @@ export interface Submission {
   readonly id: JobId
   readonly mode: JobMode
   readonly endpoint: JobEndpoint
+  /** The wire family spoken to the target; native unless the caller came through /v1. */
+  readonly api?: JobApi | undefined
   readonly model: string
   /** The request body exactly as it will be sent to the target. */
   readonly payload: string

@@ -1,4 +1,4 @@
-import type { JobEndpoint } from "@foreman/domain"
+import type { JobApi, JobEndpoint } from "@foreman/domain"
 
 type Json = { readonly [key: string]: unknown }
 
@@ -17,10 +17,16 @@ export interface CollectedResult {
   readonly completion: string
 }
 
+const firstChoice = (value: Json): Json | undefined => {
+  const choices = value.choices
+  return Array.isArray(choices) && isObject(choices[0]) ? choices[0] : undefined
+}
+
 /**
- * Reads the target's answer as it streams past (NDJSON lines or one JSON body) and keeps what the
- * job record needs: the text, the final `done` object, and any `{"error"}` line Ollama sends
- * mid-stream with a 200 status.
+ * Reads the target's answer as it streams past and keeps what the job record needs: the text, the
+ * final object, and any error the target reports mid-stream with a 200 status. Native answers are
+ * NDJSON lines (or one JSON body) ending with `done: true`; OpenAI-compatible ones are SSE `data:`
+ * lines ending with `data: [DONE]` (or one JSON body).
  */
 export class ResultCollector {
   private readonly decoder = new TextDecoder()
@@ -32,7 +38,11 @@ export class ResultCollector {
   private raw = ""
   error: string | undefined
 
-  constructor(private readonly endpoint: JobEndpoint) {}
+  private finishReason: unknown = null
+  private usage: unknown
+  private sawDone = false
+
+  constructor(private readonly endpoint: JobEndpoint, private readonly api: JobApi = "native") {}
 
   push(bytes: Uint8Array): void {
     const text = this.decoder.decode(bytes, { stream: true })
@@ -46,8 +56,13 @@ export class ResultCollector {
     }
   }
 
-  private line(line: string): void {
-    if (line.trim() === "") return
+  private line(raw: string): void {
+    const line = this.api === "openai" && raw.startsWith("data:") ? raw.slice(5).trim() : raw
+    if (line.trim() === "" || line.startsWith(":")) return
+    if (line === "[DONE]") {
+      this.sawDone = true
+      return
+    }
     let parsed: unknown
     try {
       parsed = JSON.parse(line)
@@ -56,6 +71,8 @@ export class ResultCollector {
     }
     if (!isObject(parsed)) return
     if (typeof parsed.error === "string") this.error = parsed.error
+    if (isObject(parsed.error)) this.error = typeof parsed.error.message === "string" ? parsed.error.message : JSON.stringify(parsed.error)
+    if (this.api === "openai") return this.openAiObject(parsed)
     if (this.endpoint === "chat") {
       this.content += textField(parsed.message, "content")
       this.thinking += textField(parsed.message, "thinking")
@@ -68,10 +85,45 @@ export class ResultCollector {
     if (parsed.done === true) this.final = parsed
   }
 
-  /** The collected answer, or undefined when the body ended without a `done: true` object. */
+  private openAiObject(parsed: Json): void {
+    const choice = firstChoice(parsed)
+    if (choice !== undefined) {
+      const piece = this.endpoint === "chat"
+        ? textField(choice.delta, "content") + textField(choice.message, "content")
+        : textField(choice, "text")
+      this.content += piece
+      if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.finishReason = choice.finish_reason
+    }
+    if (parsed.usage !== undefined && parsed.usage !== null) this.usage = parsed.usage
+    this.final = { ...this.final, ...parsed }
+  }
+
+  private openAiResult(): CollectedResult | undefined {
+    const final = this.final
+    if (final === undefined) return undefined
+    const single = !this.raw.trimStart().startsWith("data:")
+    if (single) return { result: this.raw.trim(), completion: this.content }
+    if (!this.sawDone) return undefined
+    const chat = this.endpoint === "chat"
+    const merged: Json = {
+      id: final.id,
+      object: chat ? "chat.completion" : "text_completion",
+      created: final.created,
+      model: final.model,
+      system_fingerprint: final.system_fingerprint,
+      choices: [chat
+        ? { index: 0, message: { role: "assistant", content: this.content }, finish_reason: this.finishReason }
+        : { index: 0, text: this.content, finish_reason: this.finishReason }],
+      ...(this.usage === undefined ? {} : { usage: this.usage })
+    }
+    return { result: JSON.stringify(merged), completion: this.content }
+  }
+
+  /** The collected answer, or undefined when the body ended before the target's final object. */
   finish(): CollectedResult | undefined {
     this.line(this.pending + this.decoder.decode())
     this.pending = ""
+    if (this.api === "openai") return this.openAiResult()
     if (this.final === undefined) return undefined
     const single = this.raw.trim().indexOf("\n") < 0
     if (single) return { result: this.raw.trim(), completion: this.content }

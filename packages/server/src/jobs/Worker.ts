@@ -1,10 +1,12 @@
-import { JobAlreadyTerminal, type JobId, type JobState } from "@foreman/domain"
-import { Cause, Duration, Effect, Either, Fiber, Option, Queue, Ref, Schedule, Stream } from "effect"
+import { isTerminal, JobAlreadyTerminal, type JobId, type JobState } from "@foreman/domain"
+import { Cause, Duration, Effect, Either, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
+import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
 import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
+import { streamsByDefault, targetPath } from "../ollama/WireApi.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { Store, type Transitioned } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
@@ -36,11 +38,25 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     // The model the worker last loaded; null when unknown (start-up, after an error).
     const resident = yield* Ref.make<string | null>(null)
 
+    const recordFinish = (job: JobRecord) =>
+      isTerminal(job.state)
+        ? Effect.zipRight(
+          Metric.update(ForemanMetrics.jobsFinished.pipe(Metric.tagged("state", job.state)), 1),
+          job.startedAt === null || job.finishedAt === null
+            ? Effect.void
+            : Metric.update(ForemanMetrics.jobDuration, (job.finishedAt - job.startedAt) / 1000)
+        )
+        : Effect.void
+
     const move = (job: JobRecord, to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
       store.transition(job.id, job.state, to, patch, artifacts).pipe(
         Effect.tap(events.state),
-        Effect.map((change) => change.job)
+        Effect.map((change) => change.job),
+        Effect.tap(recordFinish)
       )
+
+    const countUpstreamError = (kind: "connection" | "http") =>
+      Metric.update(ForemanMetrics.upstreamErrors.pipe(Metric.tagged("kind", kind)), 1)
 
     const holdUntilTargetAnswers = Effect.gen(function*() {
       yield* Effect.logWarning("target unreachable; holding the queue until it answers")
@@ -55,6 +71,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const load = (model: string) =>
       ollama.text({ method: "POST", path: "/api/generate", body: JSON.stringify({ model, ...keepAliveField }) }).pipe(
         Effect.zipRight(Ref.set(resident, model)),
+        Effect.zipRight(Metric.increment(ForemanMetrics.swaps)),
         // /api/ps is served from the inventory: show the new resident model now, not at the next poll.
         Effect.zipRight(inventory.refresh),
         Effect.tapError(() => Ref.set(resident, null)),
@@ -63,14 +80,15 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
 
     // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
     const callerSeesChunks = (job: JobRecord) =>
-      job.mode === "sync" && Either.getOrElse(Either.map(readGenerationFields(job.payload), (f) => f.stream), () => false)
+      job.mode === "sync" &&
+      Either.getOrElse(Either.map(readGenerationFields(job.payload, streamsByDefault(job.api)), (f) => f.stream), () => false)
 
     /** Streams the job's request to the target, publishing every chunk as it arrives. */
     const generate = (job: JobRecord, delivered: Ref.Ref<boolean>) =>
       Effect.gen(function*() {
         const marksDelivery = callerSeesChunks(job)
-        const response = yield* ollama.streaming({ method: "POST", path: `/api/${job.endpoint}`, body: job.payload })
-        const collector = new ResultCollector(job.endpoint)
+        const response = yield* ollama.streaming({ method: "POST", path: targetPath(job.api, job.endpoint), body: job.payload })
+        const collector = new ResultCollector(job.endpoint, job.api)
         yield* response.body.pipe(
           Stream.runForEach((bytes) => {
             collector.push(bytes)
@@ -120,6 +138,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         )
       const run = Effect.gen(function*() {
         yield* events.state(claim)
+        if (claimed.attempt === 1 && claimed.startedAt !== null) {
+          yield* Metric.update(ForemanMetrics.queueWait, (claimed.startedAt - claimed.createdAt) / 1000)
+        }
         if (claimed.state === "loading") {
           yield* load(claimed.model)
           yield* step("working")
@@ -141,10 +162,11 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       return run.pipe(
         Effect.catchTags({
           ConnectionError: (error) =>
-            Effect.all([Ref.get(current), Ref.get(delivered)]).pipe(
+            Effect.all([Ref.get(current), Ref.get(delivered), countUpstreamError("connection")]).pipe(
               Effect.flatMap(([job, wasDelivered]) => onConnectionError(job, error, wasDelivered))
             ),
-          UpstreamHttpError: (error) => Ref.get(current).pipe(Effect.flatMap((job) => onUpstreamError(job, error)))
+          UpstreamHttpError: (error) =>
+            Ref.get(current).pipe(Effect.tap(countUpstreamError("http")), Effect.flatMap((job) => onUpstreamError(job, error)))
         }),
         Effect.onInterrupt(() =>
           Ref.get(current).pipe(
@@ -165,8 +187,10 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       )
     }
 
+    const maxWaitMillis = Option.getOrNull(Option.map(config.maxWait, Duration.toMillis))
+
     const claim = claimLock.withPermits(1)(Effect.gen(function*() {
-      const next = yield* store.claimNext(yield* Ref.get(resident))
+      const next = yield* store.claimNext(yield* Ref.get(resident), maxWaitMillis)
       if (Option.isNone(next)) return Option.none<Fiber.RuntimeFiber<void>>()
       const fiber = yield* Effect.fork(execute(next.value))
       yield* Ref.set(running, Option.some({ id: next.value.job.id, fiber }))

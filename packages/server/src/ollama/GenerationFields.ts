@@ -13,7 +13,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  * Reads only the fields foreman acts on. The body itself travels to the target as the caller's
  * bytes, so unknown fields, `format` schemas and 20-digit integers survive untouched.
  */
-export const readGenerationFields = (text: string): Either.Either<GenerationFields, string> => {
+export const readGenerationFields = (text: string, streamDefault = true): Either.Either<GenerationFields, string> => {
   if (text.trim() === "") return Either.left("missing request body")
   let parsed: unknown
   try {
@@ -26,7 +26,11 @@ export const readGenerationFields = (text: string): Either.Either<GenerationFiel
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
-  return Either.right({ model, stream: stream !== false, hasKeepAlive: keep_alive !== undefined && keep_alive !== null })
+  return Either.right({
+    model,
+    stream: typeof stream === "boolean" ? stream : streamDefault,
+    hasKeepAlive: keep_alive !== undefined && keep_alive !== null
+  })
 }
 
 /** Adds `keep_alive` as the first field of the caller's JSON object without re-serialising it. */

@@ -13,12 +13,17 @@ export class UpstreamHttpError extends Data.TaggedError("UpstreamHttpError")<{
   }
 }
 
-/** Ollama's error bodies are {"error": "…"}; anything else is kept as text. */
+/** Ollama's error bodies are {"error": "…"} (or OpenAI's nested form); anything else is kept as text. */
 export const ollamaErrorText = (body: string): string => {
   try {
     const parsed: unknown = JSON.parse(body)
-    if (typeof parsed === "object" && parsed !== null && "error" in parsed && typeof parsed.error === "string") {
-      return parsed.error
+    if (typeof parsed === "object" && parsed !== null && "error" in parsed) {
+      const error = parsed.error
+      if (typeof error === "string") return error
+      // The OpenAI-compatible surface nests it: {"error": {"message": "…"}}.
+      if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") {
+        return error.message
+      }
     }
   } catch {
     // not JSON: fall through to the raw text

@@ -1,4 +1,4 @@
-import { JobEndpoint, JobId, JobMode, JobState } from "@foreman/domain"
+import { JobApi, JobEndpoint, JobId, JobMode, JobState } from "@foreman/domain"
 import { Schema } from "effect"
 
 /** A row of the jobs table, as the store hands it out (column names camel-cased by the client). */
@@ -6,6 +6,7 @@ export class JobRecord extends Schema.Class<JobRecord>("JobRecord")({
   id: JobId,
   mode: JobMode,
   endpoint: JobEndpoint,
+  api: JobApi,
   model: Schema.String,
   payload: Schema.String,
   state: JobState,
@@ -25,6 +26,8 @@ export interface NewJob {
   readonly id: JobId
   readonly mode: JobMode
   readonly endpoint: JobEndpoint
+  /** Defaults to the native API. */
+  readonly api?: JobApi | undefined
   readonly model: string
   readonly payload: string
   readonly webhookUrl: string | null

@@ -3,9 +3,10 @@ import { Reactivity } from "@effect/experimental"
 import { SqlClient } from "@effect/sql"
 import { NodeContext } from "@effect/platform-node"
 import { Context, Data, Effect, Layer, String } from "effect"
-import { ForemanConfig } from "../config/ForemanConfig.js"
+import { ForemanConfig, type SqliteSynchronous } from "../config/ForemanConfig.js"
 import jobs from "./migrations/0001_jobs.js"
 import webhookOutbox from "./migrations/0002_webhook_outbox.js"
+import jobApi from "./migrations/0003_job_api.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -15,12 +16,15 @@ export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonl
 
 // EXCLUSIVE locking mode makes SQLite keep its file lock for the life of the connection, and the
 // operating system drops it when the process dies, so a SIGKILLed daemon never leaves a stale lock.
-const holdExclusiveLock = (path: string) =>
+// `synchronous` is set explicitly (ADR-0017): left alone, it would be FULL on the run that turns a
+// new file to WAL and NORMAL on every later one (better-sqlite3's SQLITE_DEFAULT_WAL_SYNCHRONOUS).
+const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe("PRAGMA busy_timeout = 200")
     yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
     yield* sql.unsafe("PRAGMA foreign_keys = ON")
+    yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
     yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(sql.unsafe("COMMIT")))
   }).pipe(
     Effect.mapError((error) => /locked|busy/i.test(`${error.message} ${error.cause}`) ? new DatabaseLocked({ path }) : error)
@@ -47,8 +51,8 @@ const ClientLive = Layer.scopedContext(
 const LockAndMigrate = Layer.effectDiscard(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
-    yield* holdExclusiveLock(config.dbPath)
-    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs, "0002_webhook_outbox": webhookOutbox }) })
+    yield* holdExclusiveLock(config.dbPath, config.sqliteSynchronous)
+    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs, "0002_webhook_outbox": webhookOutbox, "0003_job_api": jobApi }) })
   })
 ).pipe(Layer.provide(NodeContext.layer))
 

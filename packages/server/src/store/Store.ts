@@ -90,6 +90,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       const now = Date.now()
       const record = JobRecord.make({
         ...job,
+        api: job.api ?? "native",
         state: "queued",
         attempt: 0,
         maxAttempts: config.maxAttempts,
@@ -162,15 +163,20 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
      * Drain-by-model: the oldest queued job for the resident model, else the oldest queued job.
      * Each lookup is one descent of an index, so the claim costs the same at 100k queued as at 1.
      */
-    const claimNext = Effect.fn("Store.claimNext")(function*(resident: string | null) {
+    const claimNext = Effect.fn("Store.claimNext")(function*(resident: string | null, maxWaitMillis: number | null = null) {
       return yield* sql.withTransaction(Effect.gen(function*() {
-        const forResident = resident === null
+        // FOREMAN_MAX_WAIT: once the oldest queued job has waited longer than the bound, it goes
+        // next even if that costs a swap (ADR-0018). One more index descent, still O(log n).
+        const overdue = maxWaitMillis === null ? Option.none<JobRecord>() : Option.filter(
+          yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`.pipe(Effect.flatMap(one)),
+          (job) => Date.now() - job.createdAt > maxWaitMillis
+        )
+        const forResident = Option.isSome(overdue) || resident === null
           ? []
           : yield* sql`SELECT * FROM jobs WHERE state = 'queued' AND model = ${resident} ORDER BY id LIMIT 1`
-        const rows = forResident.length > 0
-          ? forResident
-          : yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`
-        const next = yield* one(rows)
+        const next = Option.isSome(overdue) ? overdue : yield* one(
+          forResident.length > 0 ? forResident : yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`
+        )
         if (Option.isNone(next)) return Option.none<Transitioned>()
         const job = next.value
         const to: JobState = job.model === resident ? "working" : "loading"
@@ -250,7 +256,14 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       return 1 + residentAhead + olderOthers
     })
 
+    const countByState = sql<{ readonly state: JobState; readonly n: number }>`SELECT state, count(*) AS n FROM jobs GROUP BY state`
+
+    const queuedByModel = sql<{ readonly model: string; readonly n: number }>`SELECT model, count(*) AS n FROM jobs
+      WHERE state = 'queued' GROUP BY model`
+
     return {
+      countByState,
+      queuedByModel,
       get,
       insert,
       transition,

@@ -1,9 +1,10 @@
 import { HttpClient, HttpClientRequest } from "@effect/platform"
 import type { HttpClientError } from "@effect/platform/HttpClientError"
 import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Layer, Option, PubSub, Queue, Schedule } from "effect"
+import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Layer, Metric, Option, PubSub, Queue, Schedule } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
+import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
 
@@ -167,8 +168,8 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       const attempts = event.attempts + 1
       yield* attempt(event).pipe(
         Effect.matchEffect({
-          onSuccess: () => outbox.delivered(event.eventId, attempts),
-          onFailure: (error) => recordFailure(event, attempts, error)
+          onSuccess: () => Effect.zipRight(Metric.increment(ForemanMetrics.webhookDeliveries), outbox.delivered(event.eventId, attempts)),
+          onFailure: (error) => Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), recordFailure(event, attempts, error))
         }),
         Effect.catchAllCause((cause) => Effect.logWarning("could not record a webhook outcome", cause)),
         Effect.annotateLogs({ event_id: event.eventId, job_id: event.jobId })

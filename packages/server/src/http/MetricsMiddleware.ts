@@ -1,0 +1,40 @@
+import { HttpMiddleware, HttpServerRequest } from "@effect/platform"
+import { Effect, Metric } from "effect"
+import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
+
+const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+const knownRoutes = new Set([
+  "/", "/healthz", "/metrics", "/openapi.json", "/jobs",
+  "/api/chat", "/api/generate", "/api/tags", "/api/ps", "/api/version", "/api/show", "/api/embed", "/api/embeddings",
+  "/api/pull", "/api/push", "/api/create", "/api/copy", "/api/delete",
+  "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models"
+])
+
+/** The route pattern of a path, so job ids and digests do not explode the label's cardinality. */
+export const routeLabel = (path: string): string => {
+  if (knownRoutes.has(path)) return path
+  const parts = path.split("/")
+  if (parts[1] === "jobs" && parts[2] !== undefined && ulid.test(parts[2])) {
+    if (parts.length === 3) return "/jobs/:id"
+    if (parts.length === 4 && parts[3] === "events") return "/jobs/:id/events"
+    if (parts.length === 5 && parts[3] === "artifacts") return "/jobs/:id/artifacts/:name"
+  }
+  if (path.startsWith("/api/blobs/") && parts.length === 4) return "/api/blobs/:digest"
+  if (path.startsWith("/v1/models/") && parts.length === 4) return "/v1/models/:model"
+  return "other"
+}
+
+/** Counts every request by route, method and status. */
+export const metricsMiddleware = HttpMiddleware.make((app) =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.tap(app, (response) =>
+      Metric.update(
+        ForemanMetrics.httpRequests.pipe(
+          Metric.tagged("route", routeLabel(new URL(request.url, "http://foreman").pathname)),
+          Metric.tagged("method", request.method),
+          Metric.tagged("status", String(response.status))
+        ),
+        1
+      )))
+)
