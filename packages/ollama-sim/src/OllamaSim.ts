@@ -27,7 +27,10 @@ export interface SimHandle {
   readonly reset: (ms?: number) => Effect.Effect<void>
   /** Clear every fault; listen again on the same port. */
   readonly restore: Effect.Effect<void, SimListenError>
-  /** The next `n` chat/generate calls answer `status` with {"error": message}. */
+  /**
+   * The next `n` chat/generate calls answer `status` with {"error": message}
+   * (/v1 chat and completions: in the OpenAI error shape, type "api_error").
+   */
   readonly failNext: (n: number, status?: number, message?: string) => Effect.Effect<void>
   /** Replace the installed models. */
   readonly setModels: (models: ReadonlyArray<string>, embedModels?: ReadonlyArray<string>) => Effect.Effect<void>

@@ -1,9 +1,9 @@
+import type { HttpServerResponse } from "@effect/platform"
 import { Chunk, Clock, Effect, Ref, Stream } from "effect"
 import type { InstalledModel } from "../models/Inventory.js"
 import { Residency } from "../models/Residency.js"
 import { SimConfig } from "../SimOptions.js"
 import { Stats } from "../state/Stats.js"
-import { goTime } from "../wire/goTime.js"
 import { json, ndjson } from "../wire/responses.js"
 import { answerText, chunkPlan, wordPieces } from "./answer.js"
 
@@ -17,19 +17,30 @@ export interface Metrics {
   readonly eval_duration: number
 }
 
-/** How one endpoint (chat or generate) prints its lines. */
-export interface ResponseShape {
+/** How one endpoint (chat or generate) prints its lines; `createdAt` is epoch ms. */
+export interface ResponseShape<Line = object> {
   /** A streamed piece (done: false). */
-  readonly piece: (model: string, createdAt: string, content: string) => object
+  readonly piece: (model: string, createdAt: number, content: string) => Line
   /** The done line; metrics are absent for a load-only answer. */
   readonly done: (
     model: string,
-    createdAt: string,
+    createdAt: number,
     content: string,
     reason: "stop" | "load" | "unload",
     metrics?: Metrics
-  ) => object
+  ) => Line
 }
+
+/** How lines reach the client: the native API writes JSON and NDJSON, /v1 rewrites them. */
+export interface ResponseWire<Line> {
+  /** A single line: a load-only answer, or the whole answer when not streaming. */
+  readonly single: (line: Line) => HttpServerResponse.HttpServerResponse
+  /** Lines flushed as they are produced, the done line last. */
+  readonly stream: <E>(lines: Stream.Stream<Line, E>) => HttpServerResponse.HttpServerResponse
+}
+
+/** The native API's wire: c.JSON for one line, streamResponse's NDJSON for many. */
+export const nativeWire: ResponseWire<unknown> = { single: (line) => json(line), stream: ndjson }
 
 export interface GenerationRequest {
   /** The model as the client named it: Ollama echoes it back unchanged. */
@@ -47,14 +58,18 @@ export interface GenerationRequest {
 
 const nanosSince = (start: bigint) => Effect.map(Clock.currentTimeNanos, (now) => Math.max(1, Number(now - start)))
 
-const createdAt = Effect.map(Clock.currentTimeMillis, goTime)
+const createdAt = Clock.currentTimeMillis
 
 /**
  * Loads the model if needed and answers, streamed or not. Counts the request as
  * an active generation until its response is fully written (the request scope
  * closes then), and as aborted if the scope closes before the done line.
  */
-export const runGeneration = (request: GenerationRequest, shape: ResponseShape) =>
+export const runGeneration = <Line>(
+  request: GenerationRequest,
+  shape: ResponseShape<Line>,
+  wire: ResponseWire<Line> = nativeWire
+) =>
   Effect.gen(function*() {
     const config = yield* SimConfig
     const stats = yield* Stats
@@ -68,7 +83,7 @@ export const runGeneration = (request: GenerationRequest, shape: ResponseShape) 
 
     if (request.input === undefined) {
       yield* Ref.set(finished, true)
-      return json(shape.done(request.model, yield* createdAt, "", "load"))
+      return wire.single(shape.done(request.model, yield* createdAt, "", "load"))
     }
 
     const plan = chunkPlan(wordPieces(answerText(request.model, request.input)), config.tokens)
@@ -90,10 +105,10 @@ export const runGeneration = (request: GenerationRequest, shape: ResponseShape) 
     const delay = config.tokenDelayMs
     if (!request.stream) {
       if (delay > 0) yield* Effect.sleep(delay * plan.length)
-      return json(yield* doneLine(plan.join("")))
+      return wire.single(yield* doneLine(plan.join("")))
     }
 
-    const pieceLine = (at: string) => (content: string) => shape.piece(request.model, at, content)
+    const pieceLine = (at: number) => (content: string) => shape.piece(request.model, at, content)
     const pieces = delay > 0
       ? Stream.fromIterable(plan).pipe(
         Stream.mapEffect((content) => Effect.zipRight(Effect.sleep(delay), Effect.map(createdAt, (at) => pieceLine(at)(content))))
@@ -102,5 +117,5 @@ export const runGeneration = (request: GenerationRequest, shape: ResponseShape) 
       : Stream.fromIterable(plan).pipe(
         Stream.mapChunksEffect((batch) => Effect.map(createdAt, (at) => Chunk.map(batch, pieceLine(at))))
       )
-    return ndjson(Stream.concat(pieces, Stream.fromEffect(doneLine(""))))
+    return wire.stream(Stream.concat(pieces, Stream.fromEffect(doneLine(""))))
   })

@@ -1,6 +1,6 @@
 import { Clock, Effect, Either } from "effect"
 import { countWords } from "../generation/answer.js"
-import { type ResponseShape, runGeneration } from "../generation/runGeneration.js"
+import { nativeWire, type ResponseShape, type ResponseWire, runGeneration } from "../generation/runGeneration.js"
 import { parseName } from "../models/ModelName.js"
 import { Residency } from "../models/Residency.js"
 import { failIfInjected } from "../server/Faults.js"
@@ -8,10 +8,10 @@ import { arrayField, boolField, objectField, stringField } from "../wire/fields.
 import { goTime } from "../wire/goTime.js"
 import { badRequest, modelNotFound, modelRequired, type OllamaError, unsupported } from "../wire/OllamaError.js"
 import { goKind, isJsonObject, jsonBody } from "../wire/RequestBody.js"
-import { json } from "../wire/responses.js"
 import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
 
-interface Message {
+/** A message as the handler uses it: role lower-cased, content flattened to text. */
+export interface Message {
   readonly role: string
   readonly content: string
 }
@@ -34,19 +34,57 @@ const decodeMessage = (value: unknown): Either.Either<Message, OllamaError> => {
 export const chatShape: ResponseShape = {
   piece: (model, createdAt, content) => ({
     model,
-    created_at: createdAt,
+    created_at: goTime(createdAt),
     message: { role: "assistant", content },
     done: false
   }),
   done: (model, createdAt, content, reason, metrics) => ({
     model,
-    created_at: createdAt,
+    created_at: goTime(createdAt),
     message: { role: "assistant", content },
     done: true,
     done_reason: reason,
     ...metrics
   })
 }
+
+/** A chat request as ChatHandler sees it, whichever endpoint decoded it. */
+export interface ChatCall {
+  readonly model: string
+  readonly messages: ReadonlyArray<Message>
+  readonly stream: boolean
+  readonly keepAliveMs: number
+  readonly contextLength: number
+  /** Clock.currentTimeNanos when the request arrived. */
+  readonly startedNs: bigint
+}
+
+/** ChatHandler after decoding: model checks, unload, load-only, generation. */
+export const chatHandler = <Line>(call: ChatCall, shape: ResponseShape<Line>, wire: ResponseWire<Line>) =>
+  Effect.gen(function*() {
+    const { messages, model } = call
+    if (parseName(model) === undefined) return yield* modelRequired
+    const installed = yield* installedModel(model, modelNotFound)
+
+    // Nothing to say and keep_alive 0: an unload request.
+    if (messages.length === 0 && call.keepAliveMs === 0) {
+      yield* Effect.flatMap(Residency, (residency) => residency.unload(installed))
+      return wire.single(shape.done(model, yield* Clock.currentTimeMillis, "", "unload"))
+    }
+    if (installed.spec.kind !== "generate") return yield* unsupported(model, "chat")
+
+    const lastUser = [...messages].reverse().find((message) => message.role === "user")
+    return yield* runGeneration({
+      model,
+      installed,
+      stream: call.stream,
+      keepAliveMs: call.keepAliveMs,
+      contextLength: call.contextLength,
+      input: messages.length === 0 ? undefined : lastUser?.content ?? "",
+      promptTokens: Math.max(1, messages.reduce((sum, message) => sum + countWords(message.content), 0)),
+      startedNs: call.startedNs
+    }, shape, wire)
+  })
 
 /** POST /api/chat */
 export const chat = Effect.gen(function*() {
@@ -58,26 +96,9 @@ export const chat = Effect.gen(function*() {
   const stream = (yield* boolField(body, where, "stream")) ?? true
   const keepAliveMs = yield* keepAliveOf(body)
   const options = yield* objectField(body, where, "options", "map[string]interface {}")
-
-  if (parseName(model) === undefined) return yield* modelRequired
-  const installed = yield* installedModel(model, modelNotFound)
-
-  // Nothing to say and keep_alive 0: an unload request.
-  if (messages.length === 0 && keepAliveMs === 0) {
-    yield* Effect.flatMap(Residency, (residency) => residency.unload(installed))
-    return json(chatShape.done(model, goTime(yield* Clock.currentTimeMillis), "", "unload"))
-  }
-  if (installed.spec.kind !== "generate") return yield* unsupported(model, "chat")
-
-  const lastUser = [...messages].reverse().find((message) => message.role === "user")
-  return yield* runGeneration({
-    model,
-    installed,
-    stream,
-    keepAliveMs,
-    contextLength: contextLengthOf(options),
-    input: messages.length === 0 ? undefined : lastUser?.content ?? "",
-    promptTokens: Math.max(1, messages.reduce((sum, message) => sum + countWords(message.content), 0)),
-    startedNs
-  }, chatShape)
+  return yield* chatHandler(
+    { model, messages, stream, keepAliveMs, contextLength: contextLengthOf(options), startedNs },
+    chatShape,
+    nativeWire
+  )
 })

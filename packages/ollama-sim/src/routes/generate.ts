@@ -1,6 +1,6 @@
 import { Clock, Effect } from "effect"
 import { countWords } from "../generation/answer.js"
-import { type ResponseShape, runGeneration } from "../generation/runGeneration.js"
+import { nativeWire, type ResponseShape, type ResponseWire, runGeneration } from "../generation/runGeneration.js"
 import { parseName } from "../models/ModelName.js"
 import { Residency } from "../models/Residency.js"
 import { failIfInjected } from "../server/Faults.js"
@@ -8,7 +8,6 @@ import { arrayField, boolField, objectField, stringField } from "../wire/fields.
 import { goTime } from "../wire/goTime.js"
 import { badRequest, modelNotFound, unsupported } from "../wire/OllamaError.js"
 import { jsonBody } from "../wire/RequestBody.js"
-import { json } from "../wire/responses.js"
 import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
 
 const where = "GenerateRequest"
@@ -18,10 +17,10 @@ const contextTokens = (count: number): ReadonlyArray<number> => Array.from({ len
 
 /** api.GenerateResponse lines, in Go's field order; raw requests get no context. */
 const generateShape = (raw: boolean): ResponseShape => ({
-  piece: (model, createdAt, response) => ({ model, created_at: createdAt, response, done: false }),
+  piece: (model, createdAt, response) => ({ model, created_at: goTime(createdAt), response, done: false }),
   done: (model, createdAt, response, reason, metrics) => ({
     model,
-    created_at: createdAt,
+    created_at: goTime(createdAt),
     response,
     done: true,
     done_reason: reason,
@@ -29,6 +28,48 @@ const generateShape = (raw: boolean): ResponseShape => ({
     ...metrics
   })
 })
+
+/** A generate request as GenerateHandler sees it, whichever endpoint decoded it. */
+export interface GenerateCall {
+  readonly model: string
+  readonly prompt: string
+  /** The system prompt, counted into the prompt tokens. */
+  readonly system: string
+  /** raw with a template, system or context: refused after the unload check. */
+  readonly rawConflict: boolean
+  readonly stream: boolean
+  readonly keepAliveMs: number
+  readonly contextLength: number
+  /** Clock.currentTimeNanos when the request arrived. */
+  readonly startedNs: bigint
+}
+
+/** GenerateHandler after decoding: model checks, unload, load-only, generation. */
+export const generateHandler = <Line>(call: GenerateCall, shape: ResponseShape<Line>, wire: ResponseWire<Line>) =>
+  Effect.gen(function*() {
+    const { model, prompt } = call
+    // Unlike chat, generate answers a missing or invalid model with 404.
+    if (parseName(model) === undefined) return yield* modelNotFound(model)
+    const installed = yield* installedModel(model, modelNotFound)
+
+    if (prompt === "" && call.keepAliveMs === 0) {
+      yield* Effect.flatMap(Residency, (residency) => residency.unload(installed))
+      return wire.single(shape.done(model, yield* Clock.currentTimeMillis, "", "unload"))
+    }
+    if (call.rawConflict) return yield* badRequest("raw mode does not support template, system, or context")
+    if (installed.spec.kind !== "generate") return yield* unsupported(model, "generate")
+
+    return yield* runGeneration({
+      model,
+      installed,
+      stream: call.stream,
+      keepAliveMs: call.keepAliveMs,
+      contextLength: call.contextLength,
+      input: prompt === "" ? undefined : prompt,
+      promptTokens: Math.max(1, countWords(`${call.system} ${prompt}`)),
+      startedNs: call.startedNs
+    }, shape, wire)
+  })
 
 /** POST /api/generate */
 export const generate = Effect.gen(function*() {
@@ -44,29 +85,10 @@ export const generate = Effect.gen(function*() {
   const stream = (yield* boolField(body, where, "stream")) ?? true
   const keepAliveMs = yield* keepAliveOf(body)
   const options = yield* objectField(body, where, "options", "map[string]interface {}")
-
-  // Unlike chat, generate answers a missing or invalid model with 404.
-  if (parseName(model) === undefined) return yield* modelNotFound(model)
-  const installed = yield* installedModel(model, modelNotFound)
-  const shape = generateShape(raw)
-
-  if (prompt === "" && keepAliveMs === 0) {
-    yield* Effect.flatMap(Residency, (residency) => residency.unload(installed))
-    return json(shape.done(model, goTime(yield* Clock.currentTimeMillis), "", "unload"))
-  }
-  if (raw && (template !== "" || system !== "" || (context !== undefined && context.length > 0))) {
-    return yield* badRequest("raw mode does not support template, system, or context")
-  }
-  if (installed.spec.kind !== "generate") return yield* unsupported(model, "generate")
-
-  return yield* runGeneration({
-    model,
-    installed,
-    stream,
-    keepAliveMs,
-    contextLength: contextLengthOf(options),
-    input: prompt === "" ? undefined : prompt,
-    promptTokens: Math.max(1, countWords(`${system} ${prompt}`)),
-    startedNs
-  }, shape)
+  const rawConflict = raw && (template !== "" || system !== "" || (context !== undefined && context.length > 0))
+  return yield* generateHandler(
+    { model, prompt, system, rawConflict, stream, keepAliveMs, contextLength: contextLengthOf(options), startedNs },
+    generateShape(raw),
+    nativeWire
+  )
 })

@@ -8,9 +8,10 @@ import { root, version } from "./general.js"
 import { generate } from "./generate.js"
 import { copyModel, deleteModel } from "./manage.js"
 import { ps, show, tags } from "./models.js"
+import { chatCompletions, completions, embeddings as openaiEmbeddings, listModels, retrieveModel } from "./openai.js"
 import { pull } from "./pull.js"
 
-/** Ollama's native surface, as server/routes.go registers it. */
+/** Ollama's native surface and its OpenAI-compatible /v1 one, as server/routes.go registers them. */
 export const ollamaRouter = HttpRouter.fromIterable([
   ...endpoint("/", { GET: root, HEAD: root }),
   ...endpoint("/api/version", { GET: version, HEAD: version }),
@@ -25,5 +26,10 @@ export const ollamaRouter = HttpRouter.fromIterable([
   ...endpoint("/api/delete", { DELETE: deleteModel }),
   ...endpoint("/api/copy", { POST: copyModel }),
   ...endpoint("/api/create", { POST: create }),
-  ...endpoint("/api/blobs/:digest", { HEAD: headBlob, POST: createBlob })
+  ...endpoint("/api/blobs/:digest", { HEAD: headBlob, POST: createBlob }),
+  ...endpoint("/v1/chat/completions", { POST: chatCompletions }),
+  ...endpoint("/v1/completions", { POST: completions }),
+  ...endpoint("/v1/embeddings", { POST: openaiEmbeddings }),
+  ...endpoint("/v1/models", { GET: listModels }),
+  ...endpoint("/v1/models/:model", { GET: retrieveModel })
 ])

@@ -72,7 +72,7 @@ export class Faults extends Effect.Service<Faults>()("@foreman/ollama-sim/Faults
   })
 }) {}
 
-/** Fails with the next injected failure, if one is pending (chat and generate call this first). */
+/** Fails with the next injected failure, if one is pending (chat and generate call this first; /v1 once decoded). */
 export const failIfInjected: Effect.Effect<void, OllamaError, Faults> = Effect.flatMap(
   Faults,
   (faults) =>

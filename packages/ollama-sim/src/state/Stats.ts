@@ -7,7 +7,7 @@ export interface StatsCounters {
   readonly swaps: number
   /** Every model load, embedding models included. */
   readonly loads: number
-  /** Chat/generate requests that reached the model (load-only requests included). */
+  /** Chat/generate requests, /v1 ones included, that reached the model (load-only requests included). */
   readonly generations: number
   readonly maxConcurrentGenerations: number
   readonly activeGenerations: number

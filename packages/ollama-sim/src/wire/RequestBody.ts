@@ -34,13 +34,20 @@ const syntaxError = (text: string, cause: unknown): OllamaError => {
 const parse = (text: string): Effect.Effect<unknown, OllamaError> =>
   Effect.try({ try: (): unknown => JSON.parse(text), catch: (cause) => syntaxError(text, cause) })
 
-/** Decodes the body like gin's ShouldBindJSON into an Ollama request struct. */
-export const jsonBody = (struct: string): Effect.Effect<JsonObject, OllamaError, RequestBody> =>
+/**
+ * Decodes the body like gin's ShouldBindJSON into the Go struct `goType`
+ * ("api.ChatRequest"); an empty body fails with `empty` (the decoder's io.EOF).
+ */
+export const jsonBodyAs = (goType: string, empty: OllamaError): Effect.Effect<JsonObject, OllamaError, RequestBody> =>
   Effect.flatMap(RequestBody, ({ text }) => {
-    if (text.trim() === "") return Effect.fail(missingBody)
+    if (text.trim() === "") return Effect.fail(empty)
     return Effect.flatMap(parse(text), (value): Effect.Effect<JsonObject, OllamaError> => {
       if (value === null) return Effect.succeed({})
       if (isJsonObject(value)) return Effect.succeed(value)
-      return Effect.fail(badRequest(`json: cannot unmarshal ${goKind(value)} into Go value of type api.${struct}`))
+      return Effect.fail(badRequest(`json: cannot unmarshal ${goKind(value)} into Go value of type ${goType}`))
     })
   })
+
+/** Decodes the body into an Ollama request struct; handlers answer io.EOF with "missing request body". */
+export const jsonBody = (struct: string): Effect.Effect<JsonObject, OllamaError, RequestBody> =>
+  jsonBodyAs(`api.${struct}`, missingBody)

@@ -38,3 +38,20 @@ export const objectField = (body: JsonObject, where: string, field: string, goTy
   if (value === undefined || value === null) return Either.right(undefined)
   return isJsonObject(value) ? Either.right(value) : mismatch(value, `${where}.${field}`, goType)
 }
+
+/** A number into a Go int or float field; a fraction into an int names the number, as Go does. */
+export const numberField = (
+  body: JsonObject,
+  where: string,
+  field: string,
+  goType: "int" | "float32" | "float64"
+): Read<number> => {
+  const value = body[field]
+  if (value === undefined || value === null) return Either.right(undefined)
+  if (typeof value !== "number") return mismatch(value, `${where}.${field}`, goType)
+  return goType === "int" && !Number.isInteger(value)
+    ? Either.left(
+      badRequest(`json: cannot unmarshal number ${value} into Go struct field ${where}.${field} of type ${goType}`)
+    )
+    : Either.right(value)
+}

@@ -27,3 +27,14 @@ export const ndjson = <E>(lines: Stream.Stream<unknown, E>) =>
     Stream.map(lines, (line) => encoder.encode(`${goJson(line)}\n`)),
     { contentType: ndjsonContentType }
   )
+
+/** json.NewEncoder(w).Encode, as Ollama's /v1 writers answer: bare application/json and a trailing newline. */
+export const encoded = (body: unknown, status = 200) =>
+  HttpServerResponse.text(`${goJson(body)}\n`, { status, contentType: "application/json" })
+
+/** Server-sent events as the /v1 writers frame them: one "data: <payload>\n\n" per event, flushed as produced. */
+export const eventStream = <E>(events: Stream.Stream<string, E>) =>
+  HttpServerResponse.stream(
+    Stream.map(events, (data) => encoder.encode(`data: ${data}\n\n`)),
+    { contentType: "text/event-stream" }
+  )
