@@ -1,15 +1,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobList } from "@foreman/domain"
 import { Effect, Schedule } from "effect"
+import { asBacklog } from "./support/backlog.js"
 import { postJson, startForeman } from "./support/foreman.js"
 
-// A1 runs first; B1 then waits behind A2..A4 under pure drain-by-model. Each job takes ~250ms.
+// A1 runs first (the oldest, nothing resident); B1 then waits behind A2..A4 under pure drain-by-model.
 const scenario = (env: Record<string, string>) =>
   Effect.gen(function*() {
     const foreman = yield* startForeman({ sim: { models: ["a:1b", "b:1b"], tokens: 25, tokenDelayMs: 10 }, env })
-    for (const [model, name] of [["a:1b", "A1"], ["b:1b", "B1"], ["a:1b", "A2"], ["a:1b", "A3"], ["a:1b", "A4"]] as const) {
-      yield* postJson(`${foreman.url}/jobs`, { model, stream: false, messages: [{ role: "user", content: name }] })
-    }
+    // One backlog, submitted while the target is away; it then waits longer than the bound.
+    yield* asBacklog(
+      foreman,
+      Effect.forEach([["a:1b", "A1"], ["b:1b", "B1"], ["a:1b", "A2"], ["a:1b", "A3"], ["a:1b", "A4"]] as const, ([model, name]) =>
+        postJson(`${foreman.url}/jobs`, { model, stream: false, messages: [{ role: "user", content: name }] }))
+    )
     yield* Effect.promise(() => fetch(`${foreman.url}/jobs`).then((r) => r.json() as Promise<JobList>)).pipe(
       Effect.filterOrFail((list) => list.jobs.length === 5 && list.jobs.every((j) => j.state === "done")),
       Effect.retry(Schedule.spaced("50 millis")),

@@ -1,13 +1,24 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
+import { Store } from "../src/store/Store.js"
+import { asBacklog } from "./support/backlog.js"
 import { Ollama } from "ollama"
-import { postJson, startForeman, text } from "./support/foreman.js"
+import { postJson, type RunningForeman, startForeman, text } from "./support/foreman.js"
 
 const user = (content: string) => [{ role: "user", content }]
 
 /** The answer's text, whether it came as one JSON body or as NDJSON chunks. */
 const contentOf = (body: string) =>
   body.trim().split("\n").map((line) => (JSON.parse(line) as { message?: { content?: string } }).message?.content ?? "").join("")
+
+/** Waits until `n` jobs are queued in the daemon. */
+const until = (foreman: RunningForeman, n: number) =>
+  foreman.run(Effect.flatMap(Store, (store) => Effect.orDie(store.countQueued))).pipe(
+    Effect.filterOrFail((queued) => queued === n),
+    Effect.retry(Schedule.spaced("20 millis")),
+    Effect.timeout("10 seconds"),
+    Effect.orDie
+  )
 
 describe("native /api/chat through the queue", () => {
   it.live("the ollama npm client gets from foreman what it gets from the sim", () =>
@@ -54,15 +65,20 @@ describe("native /api/chat through the queue", () => {
       const models = ["alpha:1b", "beta:1b", "gamma:1b"]
       const foreman = yield* startForeman({ sim: { models, loadDelayMs: 60, tokenDelayMs: 5 } })
       const requests = Array.from({ length: 9 }, (_, i) => ({ model: models[i % 3] ?? "", prompt: `caller ${i}` }))
-      const answers = yield* Effect.forEach(
-        requests,
-        ({ model, prompt }, i) =>
-          postJson(`${foreman.url}/api/chat`, { model, stream: i % 2 === 0, messages: user(prompt) }).pipe(
-            Effect.flatMap(text),
-            Effect.map((body) => ({ model, prompt, body: contentOf(body) }))
-          ),
-        { concurrency: "unbounded" }
+      // The nine callers wait while the target is away, so they form one backlog.
+      const pending = yield* asBacklog(
+        foreman,
+        Effect.forEach(
+          requests,
+          ({ model, prompt }, i) =>
+            postJson(`${foreman.url}/api/chat`, { model, stream: i % 2 === 0, messages: user(prompt) }).pipe(
+              Effect.flatMap(text),
+              Effect.map((body) => ({ model, prompt, body: contentOf(body) })),
+              Effect.fork
+            )
+        ).pipe(Effect.tap(() => until(foreman, 9)))
       )
+      const answers = yield* Effect.forEach(pending, Fiber.join)
       for (const { model, prompt, body } of answers) {
         expect(body).toContain(prompt)
         expect(body).toContain(model)
