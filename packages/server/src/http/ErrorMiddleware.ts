@@ -15,7 +15,11 @@ export const errorMiddleware = HttpMiddleware.make((app) =>
       if (Option.exists(Cause.failureOption(cause), (error) => error instanceof HttpServerError.RouteNotFound)) {
         return HttpServerResponse.text("404 page not found", { status: 404, contentType: "text/plain" })
       }
-      if (Cause.isInterruptedOnly(cause)) return yield* Effect.failCause(cause)
+      // A caller that hung up interrupts its request (the platform answers 499): nothing to report.
+      if (Cause.isInterrupted(cause)) return yield* Effect.failCause(cause)
+      // The platform's own answers can travel as failures or defects: pass them on.
+      const carried: unknown = Option.getOrUndefined(Option.orElse(Cause.failureOption(cause), () => Cause.dieOption(cause)))
+      if (HttpServerResponse.isServerResponse(carried)) return carried
       yield* Effect.logError("request failed", cause).pipe(Effect.annotateLogs({ method: request.method, path }))
       return HttpServerResponse.text(errorBody(routeFamily(path), "InternalError", 500, "internal error"), {
         status: 500,
