@@ -1,21 +1,13 @@
-import { type JobApi, type JobEndpoint, JobId, type JobMode } from "@foreman/domain"
+import { JobId } from "@foreman/domain"
 import { Effect, Schema } from "effect"
 import { monotonicFactory } from "ulid"
+import type { NewJob } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
 import { Worker } from "./Worker.js"
 
-export interface Submission {
-  readonly id: JobId
-  readonly mode: JobMode
-  readonly endpoint: JobEndpoint
-  /** The wire family spoken to the target; native unless the caller came through /v1. */
-  readonly api?: JobApi | undefined
-  readonly model: string
-  /** The request body exactly as it will be sent to the target. */
-  readonly payload: string
-  readonly webhookUrl: string | null
-}
+/** A job to queue: the same fields the store takes for a new row. */
+export type Submission = NewJob
 
 /** Queues jobs: a row in the store, then a ring of the worker's doorbell. */
 export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {

@@ -74,14 +74,15 @@ export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/Ollama
     const readText = (response: HttpClientResponse.HttpClientResponse) =>
       response.text.pipe(Effect.mapError(toConnectionError))
 
+    const streamed = (response: HttpClientResponse.HttpClientResponse): StreamedResponse => ({
+      status: response.status,
+      headers: response.headers,
+      body: response.stream.pipe(Stream.mapError(toConnectionError))
+    })
+
     /** Any request, its body streamed back untouched whatever the status (passthrough routes). */
     const raw = Effect.fn("OllamaClient.raw")(function*(request: RawRequest) {
-      const response = yield* send(request)
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: response.stream.pipe(Stream.mapError(toConnectionError))
-      } satisfies StreamedResponse
+      return streamed(yield* send(request))
     })
 
     /** A request whose non-2xx answer is an UpstreamHttpError carrying Ollama's error text. */
@@ -91,11 +92,7 @@ export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/Ollama
         const text = yield* readText(response)
         return yield* new UpstreamHttpError({ status: response.status, error: ollamaErrorText(text) })
       }
-      return {
-        status: response.status,
-        headers: response.headers,
-        body: response.stream.pipe(Stream.mapError(toConnectionError))
-      } satisfies StreamedResponse
+      return streamed(response)
     })
 
     /** A whole-body request (tags, ps, show, loads). */
