@@ -58,9 +58,12 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const countUpstreamError = (kind: "connection" | "http") =>
       Metric.update(ForemanMetrics.upstreamErrors.pipe(Metric.tagged("kind", kind)), 1)
 
+    // The inventory re-checks every second while degraded; whichever notices the target first ends the hold.
+    const inventorySeesTarget = inventory.changes.pipe(Stream.filter((s) => !s.degraded), Stream.runHead)
+
     const holdUntilTargetAnswers = Effect.gen(function*() {
       yield* Effect.logWarning("target unreachable; holding the queue until it answers")
-      yield* Effect.retry(ollama.probe, holdSchedule)
+      yield* Effect.race(Effect.retry(ollama.probe, holdSchedule), inventorySeesTarget)
       yield* inventory.refresh
       yield* Effect.logInfo("target answers again; resuming the queue")
     })
