@@ -1,2 +1,2 @@
-export { serveCommand } from "./commands/serve.js"
-export { simCommand } from "./commands/sim.js"
+export * from "./commands/index.js"
+export { foreman } from "./foreman.js"

@@ -1,14 +1,26 @@
 import { Command } from "@effect/cli"
 import { NodeContext, NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
-import { serveCommand } from "./commands/serve.js"
-import { simCommand } from "./commands/sim.js"
-
-const foreman = Command.make("foreman").pipe(
-  Command.withDescription("A queued, observable job endpoint in front of one Ollama server."),
-  Command.withSubcommands([serveCommand, simCommand])
-)
+import { Console, Effect } from "effect"
+import { type CliFailure, ExitCode, verdict } from "./exitCode.js"
+import { foreman } from "./foreman.js"
 
 const cli = Command.run(foreman, { name: "foreman", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disablePrettyLogger: true }))
+/** Says what went wrong (unless @effect/cli already did) and settles the exit status. */
+const report = (failure: CliFailure) => {
+  const { code, message } = verdict(failure)
+  return Effect.as(message === null ? Effect.void : Console.error(`foreman: ${message}`), code)
+}
+
+cli(process.argv).pipe(
+  Effect.as(ExitCode.ok),
+  Effect.catchAll(report),
+  Effect.flatMap((code) =>
+    Effect.sync(() => {
+      // Set, not process.exit(): stdout may still be draining into a pipe.
+      if (code !== ExitCode.ok) process.exitCode = code
+    })
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disablePrettyLogger: true })
+)

@@ -1,19 +1,24 @@
 import { Command } from "@effect/cli"
-import { ForemanServerFromEnv } from "@foreman/server"
 import { Console, Effect, Layer } from "effect"
+
+// Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
+const daemon = Effect.promise(() => import("@foreman/server"))
 
 /**
  * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration or a database already in
  * use by another daemon ends it with one line saying what to fix, and exit code 1.
  */
 export const serveCommand = Command.make("serve", {}, () =>
-  Layer.launch(ForemanServerFromEnv).pipe(
+  Effect.flatMap(daemon, ({ ForemanServerFromEnv }) => Layer.launch(ForemanServerFromEnv)).pipe(
     Effect.catchTags({
       ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
       DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
       ServeError: (error) => Console.error(`foreman: cannot listen: ${error.cause}`),
       MigrationError: (error) => Console.error(`foreman: database migration failed: ${error.message}`),
-      SqlError: (error) => Console.error(`foreman: database error: ${error.message} ${error.cause}`)
+      SqlError: (error) => Console.error(`foreman: database error: ${error.message} ${error.cause}`),
+      // Start-up crash recovery moves jobs between states; losing that race to nobody is a bug, said plainly.
+      InvalidTransition: (error) => Console.error(`foreman: crash recovery failed: ${error.message}`),
+      JobNotFound: (error) => Console.error(`foreman: crash recovery failed: ${error.error}`)
     }),
     Effect.zipRight(Effect.sync(() => {
       process.exitCode = 1

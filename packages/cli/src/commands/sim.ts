@@ -1,6 +1,8 @@
 import { Command, Options } from "@effect/cli"
-import { runSim } from "@foreman/ollama-sim"
 import { Console, Effect, Option } from "effect"
+
+// Loaded on demand, like the daemon: only `foreman sim` needs it.
+const sim = Effect.promise(() => import("@foreman/ollama-sim"))
 
 const list = (name: string, description: string) =>
   Options.text(name).pipe(
@@ -22,15 +24,16 @@ export const simCommand = Command.make(
   "sim",
   { port, host, models, embedModels, loadDelay, tokenDelay, tokens },
   (options) =>
-    runSim({
-      port: options.port,
-      host: options.host,
-      loadDelayMs: options.loadDelay,
-      tokenDelayMs: options.tokenDelay,
-      ...Option.match(options.models, { onNone: () => ({}), onSome: (models) => ({ models }) }),
-      ...Option.match(options.embedModels, { onNone: () => ({}), onSome: (embedModels) => ({ embedModels }) }),
-      ...Option.match(options.tokens, { onNone: () => ({}), onSome: (tokens) => ({ tokens }) })
-    }).pipe(
+    Effect.flatMap(sim, ({ runSim }) =>
+      runSim({
+        port: options.port,
+        host: options.host,
+        loadDelayMs: options.loadDelay,
+        tokenDelayMs: options.tokenDelay,
+        ...Option.match(options.models, { onNone: () => ({}), onSome: (models) => ({ models }) }),
+        ...Option.match(options.embedModels, { onNone: () => ({}), onSome: (embedModels) => ({ embedModels }) }),
+        ...Option.match(options.tokens, { onNone: () => ({}), onSome: (tokens) => ({ tokens }) })
+      })).pipe(
       Effect.catchTag("SimListenError", (error) =>
         Console.error(`foreman sim: cannot listen on ${options.host}:${options.port}: ${error.message}`).pipe(
           Effect.zipRight(Effect.sync(() => {

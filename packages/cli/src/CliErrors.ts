@@ -1,0 +1,7 @@
+import { Data } from "effect"
+
+/** A command line that parsed but cannot be acted on (no prompt given, an unreadable file): exit 2. */
+export class UsageError extends Data.TaggedError("UsageError")<{ readonly message: string }> {}
+
+/** `job --result` on a job that has no answer (yet): exit 1, like any other "no". */
+export class NoAnswer extends Data.TaggedError("NoAnswer")<{ readonly message: string }> {}

@@ -1,0 +1,46 @@
+import { Command, Options } from "@effect/cli"
+import { ForemanClient } from "@foreman/client"
+import { JobState } from "@foreman/domain"
+import { Clock, Console, Effect, Option } from "effect"
+import { jsonOption } from "../options.js"
+import { ago, json } from "../output/format.js"
+import { table } from "../output/table.js"
+
+const state = Options.choice("state", JobState.literals).pipe(Options.withDescription("Only jobs in this state."), Options.optional)
+const model = Options.text("model").pipe(
+  Options.withAlias("m"),
+  Options.withPseudoName("NAME"),
+  Options.withDescription("Only jobs for this model."),
+  Options.optional
+)
+const limit = Options.integer("limit").pipe(
+  Options.withAlias("n"),
+  Options.withPseudoName("N"),
+  Options.withDescription("How many jobs to show, newest first (1-500)."),
+  Options.withDefault(20),
+  Options.filterMap((n) => Option.liftPredicate(n, (value) => value >= 1 && value <= 500), "--limit must be from 1 to 500")
+)
+const cursor = Options.text("cursor").pipe(
+  Options.withPseudoName("ID"),
+  Options.withDescription("Continue after this job id (the next page)."),
+  Options.optional
+)
+
+/** `foreman jobs`: the newest jobs as a table. */
+export const jobsCommand = Command.make("jobs", { state, model, limit, cursor, json: jsonOption }, (flags) =>
+  Effect.gen(function*() {
+    const client = yield* ForemanClient
+    const page = yield* client.list({
+      state: Option.getOrUndefined(flags.state),
+      model: Option.getOrUndefined(flags.model),
+      limit: flags.limit,
+      cursor: Option.getOrUndefined(flags.cursor)
+    })
+    if (flags.json) return yield* Console.log(json(page))
+    const now = yield* Clock.currentTimeMillis
+    yield* Console.log(table(
+      ["ID", "STATE", "MODEL", "AGE", "ATTEMPT"],
+      page.jobs.map((job) => [job.id, job.state, job.model, ago(job.created_at, now), `${job.attempt}/${job.max_attempts}`])
+    ))
+    if (page.next_cursor !== null) yield* Console.error(`more: foreman jobs --cursor ${page.next_cursor}`)
+  })).pipe(Command.withDescription("List jobs, newest first."))

@@ -1,0 +1,68 @@
+import { ValidationError } from "@effect/cli"
+import type { ClientFailure, JobCancelled, JobFailed } from "@foreman/client"
+import type { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "@foreman/domain"
+import { ConfigError } from "effect"
+import type { NoAnswer, UsageError } from "./CliErrors.js"
+
+/** What the exit status means, so scripts can tell "the job failed" from "you typed it wrong". */
+export const ExitCode = {
+  /** Done, shown, cancelled as asked. */
+  ok: 0,
+  /** The job failed or was cancelled, or the daemon refused the request. */
+  refused: 1,
+  /** The command line was wrong (unknown flag, missing prompt, bad job id, bad FOREMAN_URL). */
+  usage: 2,
+  /** Nothing answered at FOREMAN_URL. */
+  unreachable: 3
+} as const
+
+/** Every way a command can fail; the compiler checks each one has an exit code below. */
+export type CliFailure =
+  | ValidationError.ValidationError
+  | ConfigError.ConfigError
+  | UsageError
+  | NoAnswer
+  | ClientFailure
+  | BadRequest
+  | ModelNotFound
+  | PayloadTooLarge
+  | JobNotFound
+  | JobAlreadyTerminal
+  | JobFailed
+  | JobCancelled
+
+export interface Verdict {
+  readonly code: number
+  /** Said on stderr; none when @effect/cli has already printed its own message. */
+  readonly message: string | null
+}
+
+const refused = (message: string): Verdict => ({ code: ExitCode.refused, message })
+
+export const verdict = (failure: CliFailure): Verdict => {
+  if (ValidationError.isValidationError(failure)) return { code: ExitCode.usage, message: null }
+  if (ConfigError.isConfigError(failure)) return { code: ExitCode.usage, message: `invalid configuration: ${failure}` }
+  switch (failure._tag) {
+    case "UsageError":
+      return { code: ExitCode.usage, message: `${failure.message} (see --help)` }
+    case "DaemonUnreachable":
+      return {
+        code: ExitCode.unreachable,
+        message: `${failure.message}\nIs \`foreman serve\` running? Set FOREMAN_URL to where it listens.`
+      }
+    case "Unauthorized":
+      return refused(`unauthorized: ${failure.error}`)
+    case "DaemonError":
+      return refused(`the daemon answered unexpectedly: ${failure.message}`)
+    case "BadRequest":
+    case "ModelNotFound":
+    case "PayloadTooLarge":
+    case "JobNotFound":
+    case "JobAlreadyTerminal":
+      return refused(failure.error)
+    case "JobFailed":
+    case "JobCancelled":
+    case "NoAnswer":
+      return refused(failure.message)
+  }
+}

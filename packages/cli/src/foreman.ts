@@ -1,0 +1,37 @@
+import { Command } from "@effect/cli"
+import { ForemanClient } from "@foreman/client"
+import {
+  cancelCommand,
+  healthCommand,
+  jobCommand,
+  jobsCommand,
+  psCommand,
+  serveCommand,
+  simCommand,
+  submitCommand,
+  tagsCommand
+} from "./commands/index.js"
+
+// The client is built per command, so `serve` and `sim` never read FOREMAN_URL.
+const talking = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
+  Command.provide(command, ForemanClient.Default)
+
+/** The `foreman` command tree: the daemon and the sim, and the commands that talk to a daemon. */
+export const foreman = Command.make("foreman").pipe(
+  Command.withDescription(
+    "A queued, observable job endpoint in front of one Ollama server. Client commands read FOREMAN_URL " +
+      "(default http://127.0.0.1:8080) and FOREMAN_TOKEN. Exit codes: 0 ok, 1 the job failed or was " +
+      "cancelled or the daemon said no, 2 usage error, 3 daemon unreachable."
+  ),
+  Command.withSubcommands([
+    serveCommand,
+    simCommand,
+    talking(submitCommand),
+    talking(jobsCommand),
+    talking(jobCommand),
+    talking(cancelCommand),
+    talking(psCommand),
+    talking(tagsCommand),
+    talking(healthCommand)
+  ])
+)

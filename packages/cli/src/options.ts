@@ -1,0 +1,11 @@
+import { Args, Options } from "@effect/cli"
+import { JobId } from "@foreman/domain"
+
+/** `--json`: a machine-readable document on stdout instead of human output. */
+export const jsonOption = Options.boolean("json").pipe(Options.withDescription("Print JSON for scripts instead of human output."))
+
+/** A job id argument, checked to be a ULID before anything is sent (a typo is a usage error). */
+export const jobIdArg = Args.text({ name: "id" }).pipe(
+  Args.withSchema(JobId),
+  Args.withDescription("The job's id (a 26-character ULID, as `foreman submit` printed it).")
+)

@@ -1,0 +1,85 @@
+import { FileSystem } from "@effect/platform"
+import type { SubmitJob } from "@foreman/domain"
+import { Effect, Either, Option, ParseResult, Schema } from "effect"
+import { text } from "node:stream/consumers"
+import { UsageError } from "./CliErrors.js"
+
+export interface SubmitFlags {
+  readonly model: string
+  readonly prompt: Option.Option<string>
+  /** A JSON file of chat messages; "-" reads them from stdin. */
+  readonly messages: Option.Option<string>
+  readonly system: Option.Option<string>
+  readonly generate: boolean
+  readonly webhook: Option.Option<string>
+}
+
+// Only role and content are required; images, tool calls and the like travel as given.
+const Message = Schema.Struct({ role: Schema.String, content: Schema.String }, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+const MessagesFile = Schema.parseJson(Schema.Union(Schema.Array(Message), Schema.Struct({ messages: Schema.Array(Message) })))
+const decodeMessages = Schema.decodeUnknownEither(MessagesFile)
+
+const readStdin = Effect.tryPromise({
+  try: () => text(process.stdin),
+  catch: (cause) => new UsageError({ message: `cannot read stdin: ${String(cause)}` })
+})
+
+const readSource = (path: string) =>
+  path === "-"
+    ? readStdin
+    : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
+      Effect.mapError((error) => new UsageError({ message: `cannot read ${path}: ${error.message}` }))
+    )
+
+const readMessages = (path: string) =>
+  Effect.flatMap(readSource(path), (raw) =>
+    Either.match(decodeMessages(raw), {
+      onLeft: (error) =>
+        Effect.fail(
+          new UsageError({
+            message: `${path === "-" ? "stdin" : path} is not a JSON array of {"role","content"} messages: ${
+              ParseResult.TreeFormatter.formatErrorSync(error)
+            }`
+          })
+        ),
+      onRight: (parsed) => Effect.succeed("messages" in parsed ? parsed.messages : parsed)
+    }))
+
+/** No --prompt and no --messages: the prompt is whatever is piped in, never an interactive read. */
+const promptFromStdin = Effect.gen(function*() {
+  if (process.stdin.isTTY === true) {
+    return yield* new UsageError({ message: "give --prompt, --messages FILE, or pipe the prompt on stdin" })
+  }
+  const piped = (yield* readStdin).trim()
+  if (piped === "") return yield* new UsageError({ message: "stdin was empty: give --prompt, --messages FILE, or pipe a prompt" })
+  return piped
+})
+
+const checkWebhook = (url: string) =>
+  URL.canParse(url) && ["http:", "https:"].includes(new URL(url).protocol)
+    ? Effect.succeed(url)
+    : Effect.fail(new UsageError({ message: `--webhook must be an absolute http(s) URL, got "${url}"` }))
+
+/** Turns the flags into the POST /jobs body: a native chat (or generate) request, not streamed. */
+export const submitPayload = Effect.fn("submitPayload")(function*(flags: SubmitFlags) {
+  if (Option.isSome(flags.prompt) && Option.isSome(flags.messages)) {
+    return yield* new UsageError({ message: "give either --prompt or --messages, not both" })
+  }
+  if (flags.generate && Option.isSome(flags.messages)) {
+    return yield* new UsageError({ message: "--messages is for chat; a --generate job takes a --prompt" })
+  }
+  const webhook = Option.isSome(flags.webhook) ? { state_webhook_url: yield* checkWebhook(flags.webhook.value) } : {}
+  const common = { model: flags.model, stream: false, ...webhook }
+  if (flags.generate) {
+    const prompt = Option.isSome(flags.prompt) ? flags.prompt.value : yield* promptFromStdin
+    const system = Option.match(flags.system, { onNone: () => ({}), onSome: (system) => ({ system }) })
+    const payload: SubmitJob = { ...common, endpoint: "generate", prompt, ...system }
+    return payload
+  }
+  const conversation = Option.isSome(flags.messages)
+    ? yield* readMessages(flags.messages.value)
+    : [{ role: "user", content: Option.isSome(flags.prompt) ? flags.prompt.value : yield* promptFromStdin }]
+  const system = Option.match(flags.system, { onNone: () => [], onSome: (content) => [{ role: "system", content }] })
+  const payload: SubmitJob = { ...common, messages: [...system, ...conversation] }
+  return payload
+})

@@ -1,0 +1,131 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ForemanClient } from "@foreman/client"
+import type { JobList, JobView } from "@foreman/domain"
+import { Effect, Fiber, Schedule } from "effect"
+import { freePort } from "../../server/test/support/daemon.js"
+import { startForeman } from "../../server/test/support/foreman.js"
+import { foremanCli, parsed, show } from "./support/cli.js"
+
+const missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
+const listJobs = (url: string): Effect.Effect<JobList> =>
+  Effect.flatMap(ForemanClient, (client) => client.list()).pipe(Effect.provide(ForemanClient.layer({ url })), Effect.orDie)
+
+/** Waits until the daemon runs some job, and returns it. */
+const runningJob = (url: string) =>
+  listJobs(url).pipe(
+    Effect.map((list) => list.jobs.find((job) => job.state === "working")),
+    Effect.filterOrFail((job) => job !== undefined),
+    Effect.retry(Schedule.spaced("100 millis")),
+    Effect.timeout("60 seconds"),
+    Effect.orDie
+  )
+
+describe("exit codes", () => {
+  it.live("1: the job failed or was cancelled, or the daemon said no", () =>
+    Effect.gen(function*() {
+      // A slow target, so a job is still running when a cancel arrives from another process.
+      const foreman = yield* startForeman({ sim: { tokens: 20_000, tokenDelayMs: 5 } })
+      const cli = (...args: ReadonlyArray<string>) => foremanCli(args, { url: foreman.url })
+
+      yield* foreman.sim.failNext(2, 500, "CUDA out of memory")
+      const [failed, failedJson] = yield* Effect.all([
+        cli("submit", "-m", "llama3.2:1b", "-p", "doomed", "--wait"),
+        cli("submit", "-m", "llama3.2:1b", "-p", "doomed too", "--wait", "--json")
+      ], { concurrency: "unbounded" })
+      expect(failed.code, show(failed)).toBe(1)
+      expect(failed.stdout).toBe("")
+      expect(failed.stderr).toContain("CUDA out of memory")
+      expect(failedJson.code, show(failedJson)).toBe(1)
+      expect(parsed<JobView>(failedJson)).toMatchObject({ state: "failed", error_status: 500 })
+      const failedId = parsed<JobView>(failedJson).id
+
+      // A waiting `submit --wait` whose job is cancelled by `foreman cancel` from another process.
+      const waiting = yield* Effect.fork(cli("submit", "-m", "llama3.2:1b", "-p", "cancel me", "--wait"))
+      const running = yield* runningJob(foreman.url)
+      const cancelled = yield* cli("cancel", running.id)
+      expect(cancelled.code, show(cancelled)).toBe(0)
+      expect(cancelled.stdout).toBe(`${running.id} cancelled\n`)
+      const waited = yield* Fiber.join(waiting)
+      expect(waited.code, show(waited)).toBe(1)
+      expect(waited.stderr).toContain("cancelled")
+
+      const [again, ghost, notFound, jobFailed, jobCancelled, noAnswer] = yield* Effect.all([
+        cli("cancel", running.id),
+        cli("submit", "-m", "ghost:1b", "-p", "who?"),
+        cli("job", missing),
+        cli("job", failedId),
+        cli("job", running.id, "--json"),
+        cli("job", running.id, "--result")
+      ], { concurrency: "unbounded" })
+      expect(again.code, show(again)).toBe(1)
+      expect(again.stderr).toContain("already cancelled")
+      expect(ghost.code, show(ghost)).toBe(1)
+      expect(ghost.stderr).toContain(`model "ghost:1b" not found`)
+      expect(notFound.code, show(notFound)).toBe(1)
+      expect(notFound.stderr).toContain("not found")
+      // `job` still shows a failed job, then says so in its status.
+      expect(jobFailed.code, show(jobFailed)).toBe(1)
+      expect(jobFailed.stdout).toMatch(/STATE\s+failed/)
+      expect(jobFailed.stdout).toContain("CUDA out of memory")
+      expect(jobCancelled.code, show(jobCancelled)).toBe(1)
+      expect(parsed<JobView>(jobCancelled).state).toBe("cancelled")
+      expect(noAnswer.code, show(noAnswer)).toBe(1)
+      expect(noAnswer.stdout).toBe("")
+    }).pipe(Effect.scoped), 240_000)
+
+  it.live("1 without FOREMAN_TOKEN when the daemon has one; health needs none", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_TOKEN: "hunter2" } })
+      const [refused, allowed, health] = yield* Effect.all([
+        foremanCli(["jobs"], { url: foreman.url }),
+        foremanCli(["jobs", "--json"], { url: foreman.url, env: { FOREMAN_TOKEN: "hunter2" } }),
+        foremanCli(["health"], { url: foreman.url })
+      ], { concurrency: "unbounded" })
+      expect(refused.code, show(refused)).toBe(1)
+      expect(refused.stderr).toContain("FOREMAN_TOKEN")
+      expect(allowed.code, show(allowed)).toBe(0)
+      expect(parsed<JobList>(allowed).jobs).toEqual([])
+      expect(health.code, show(health)).toBe(0)
+    }).pipe(Effect.scoped), 180_000)
+
+  it.live("2: usage errors, before anything is sent", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const cli = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => foremanCli(args, { url: foreman.url, env })
+      const runs = yield* Effect.all([
+        cli(["submit", "-p", "no model"]),
+        cli(["submit", "-m", "llama3.2:1b"]),
+        cli(["submit", "-m", "llama3.2:1b", "-p", "a", "--messages", "m.json"]),
+        cli(["submit", "-m", "llama3.2:1b", "--messages", "/nonexistent/messages.json"]),
+        cli(["submit", "-m", "llama3.2:1b", "-p", "a", "--webhook", "not a url"]),
+        cli(["jobs", "--state", "sleeping"]),
+        cli(["jobs", "--limit", "0"]),
+        cli(["job", "not-a-ulid"]),
+        cli(["job"]),
+        cli(["frobnicate"]),
+        cli(["jobs"], { FOREMAN_URL: "localhost:8080" })
+      ], { concurrency: "unbounded" })
+      for (const run of runs) {
+        expect(run.code, show(run)).toBe(2)
+        expect(run.stderr, show(run)).not.toBe("")
+      }
+      const list = yield* listJobs(foreman.url)
+      expect(list.jobs).toEqual([])
+    }).pipe(Effect.scoped), 180_000)
+
+  it.live("3: nothing listens at FOREMAN_URL", () =>
+    Effect.gen(function*() {
+      const url = `http://127.0.0.1:${yield* freePort}`
+      const runs = yield* Effect.all([
+        foremanCli(["jobs"], { url }),
+        foremanCli(["health", "--json"], { url }),
+        foremanCli(["submit", "-m", "llama3.2:1b", "-p", "hello?", "--wait"], { url })
+      ], { concurrency: "unbounded" })
+      for (const run of runs) {
+        expect(run.code, show(run)).toBe(3)
+        expect(run.stdout).toBe("")
+        expect(run.stderr).toContain(`cannot reach foreman at ${url}`)
+      }
+    }), 180_000)
+})

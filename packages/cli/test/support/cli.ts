@@ -1,0 +1,74 @@
+import { expect } from "@effect/vitest"
+import { Effect, Schedule } from "effect"
+import { spawn } from "node:child_process"
+import { join } from "node:path"
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "foreman.mjs")
+
+export interface CliRun {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+export interface CliOptions {
+  /** FOREMAN_URL of the daemon to talk to. */
+  readonly url?: string
+  readonly env?: Readonly<Record<string, string>>
+  /** Piped to the process; without it stdin is closed (read as empty, never a TTY). */
+  readonly stdin?: string
+}
+
+// The CLI must not pick up a FOREMAN_* of whoever runs the tests.
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FOREMAN_")))
+
+/** `foreman <args>` as a real process: its exit code, stdout and stderr once it has exited. */
+export const foremanCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
+  Effect.async<CliRun>((resume) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...cleanEnv(), ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }), ...options.env },
+      stdio: ["pipe", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+    child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    child.stdin.end(options.stdin ?? "")
+    return Effect.sync(() => void child.kill("SIGKILL"))
+  })
+
+/** Everything a run said, for assertion messages. */
+export const show = (run: CliRun) => `exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`
+
+/** What a `--json` run printed: exactly one JSON document on stdout. */
+export const parsed = <A>(run: CliRun): A => {
+  expect(run.stdout.trimStart().slice(0, 1), show(run)).toMatch(/[[{]/)
+  const value: A = JSON.parse(run.stdout)
+  return value
+}
+
+/** A long-running `foreman <args>` (sim, serve), killed when the scope closes. */
+export const foremanProcess = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>> = {}) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      let output = ""
+      const child = spawn(process.execPath, [bin, ...args], { env: { ...cleanEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] })
+      child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()))
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+      return { child, exited, output: () => output }
+    }),
+    ({ child, exited }) =>
+      Effect.promise(() => {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+        return exited
+      })
+  )
+
+/** Waits until `url` answers 200. */
+export const awaitAnswer = (url: string) =>
+  Effect.tryPromise(() => fetch(url).then((r) => (r.ok ? r.text() : Promise.reject(new Error(`${r.status}`))))).pipe(
+    Effect.retry(Schedule.spaced("200 millis")),
+    Effect.timeoutFail({ duration: "90 seconds", onTimeout: () => new Error(`${url} never answered`) })
+  )

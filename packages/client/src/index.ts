@@ -1,0 +1,8 @@
+export { answerText } from "./answerText.js"
+export { DaemonError, DaemonUnreachable, JobCancelled, JobFailed } from "./ClientErrors.js"
+export { type JobProgress, type WaitOptions } from "./followJob.js"
+export { ForemanClient, type ListFilter } from "./ForemanClient.js"
+export { type ClientOptions, defaultUrl, ForemanClientConfig } from "./ForemanClientConfig.js"
+export { type ClientFailure } from "./httpFailures.js"
+export { InstalledModel, InstalledModels, RunningModel, RunningModels } from "./NativeModels.js"
+export { type ServerSentEvent, serverSentEvents } from "./ServerSentEvents.js"
