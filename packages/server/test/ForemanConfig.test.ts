@@ -21,6 +21,15 @@ describe("ForemanConfig", () => {
       expect(Option.isNone(config.token)).toBe(true)
       expect(Option.isNone(config.keepAlive)).toBe(true)
       expect(Option.isNone(config.maxWait)).toBe(true)
+      expect(config.sqliteSynchronous).toBe("normal")
+    }))
+
+  it.effect("reads FOREMAN_SQLITE_SYNCHRONOUS as one of off, normal, full, extra, in any case", () =>
+    Effect.gen(function*() {
+      for (const [raw, level] of [["off", "off"], ["NORMAL", "normal"], [" full ", "full"], ["Extra", "extra"]] as const) {
+        const config = Either.getOrThrow(yield* load({ FOREMAN_SQLITE_SYNCHRONOUS: raw }))
+        expect(config.sqliteSynchronous).toBe(level)
+      }
     }))
 
   it.effect("reads Go-style values and secrets", () =>
@@ -50,7 +59,8 @@ describe("ForemanConfig", () => {
     ["FOREMAN_OLLAMA_URL", "ftp://x"],
     ["FOREMAN_MAX_BODY", "lots"],
     ["FOREMAN_LOG_LEVEL", "loud"],
-    ["FOREMAN_KEEP_ALIVE", "forever"]
+    ["FOREMAN_KEEP_ALIVE", "forever"],
+    ["FOREMAN_SQLITE_SYNCHRONOUS", "sometimes"]
   ] as const) {
     it.effect(`rejects a bad ${name} with a message naming it`, () =>
       Effect.gen(function*() {
