@@ -77,7 +77,11 @@ describe("crash: SIGKILL at random moments during a mixed async run", () => {
         const acknowledged = new Map<number, string>()
         let cutOff = 0
         const submitOne = (s: Submission) =>
-          Effect.tryPromise(() => fetch(`${url}/jobs`, { method: "POST", body: s.body, headers: { "content-type": "application/json" } })).pipe(
+          Effect.tryPromise(async () => {
+            const response = await fetch(`${url}/jobs`, { method: "POST", body: s.body, headers: { "content-type": "application/json" } })
+            // Read the body inside the retry too: a kill can fall between the headers and the body.
+            return { status: response.status, text: await response.text() }
+          }).pipe(
             Effect.tapError((error) =>
               Effect.sync(() => {
                 const code = error.error instanceof Error && error.error.cause instanceof Error && "code" in error.error.cause
@@ -88,11 +92,6 @@ describe("crash: SIGKILL at random moments during a mixed async run", () => {
             ),
             Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("120 seconds"))),
             Effect.orDie,
-            Effect.flatMap((response) =>
-              Effect.promise(() => response.text()).pipe(
-                Effect.map((text) => ({ status: response.status, text }))
-              )
-            ),
             Effect.flatMap(({ status, text }) =>
               status === 202
                 ? Effect.sync(() => acknowledged.set(s.n, (JSON.parse(text) as { job_id: string }).job_id))
