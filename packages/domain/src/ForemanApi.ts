@@ -17,6 +17,8 @@ export class MetricsGroup extends HttpApiGroup.make("metrics").add(
 // Ids and filters arrive as plain strings and are validated by the handlers, so a malformed one is
 // answered in foreman's own error shape rather than the framework's decode error.
 const JobPath = Schema.Struct({ id: Schema.String })
+// A repeated query parameter arrives as an array; the handler refuses it in foreman's shape.
+const QueryParam = Schema.optional(Schema.Union(Schema.String, Schema.Array(Schema.String)))
 
 export class JobsGroup extends HttpApiGroup.make("jobs")
   .add(
@@ -30,10 +32,10 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
   .add(
     HttpApiEndpoint.get("list", "/jobs")
       .setUrlParams(Schema.Struct({
-        state: Schema.optional(Schema.String),
-        model: Schema.optional(Schema.String),
-        limit: Schema.optional(Schema.String),
-        cursor: Schema.optional(Schema.String)
+        state: QueryParam,
+        model: QueryParam,
+        limit: QueryParam,
+        cursor: QueryParam
       }))
       .addSuccess(JobList)
       .addError(BadRequest)

@@ -9,12 +9,15 @@ import { JobEvents } from "./jobs/JobEvents.js"
 import { Jobs } from "./jobs/Jobs.js"
 import { Worker } from "./jobs/Worker.js"
 import { OllamaClient } from "./ollama/OllamaClient.js"
+import { SqlLive } from "./store/SqlLive.js"
 import { JobSweeper } from "./store/JobSweeper.js"
 import { Store } from "./store/Store.js"
 import { WebhookOutbox } from "./store/WebhookOutbox.js"
 import { WebhookDispatcher } from "./webhooks/WebhookDispatcher.js"
 
-const Foundation = Layer.mergeAll(Store.Default, WebhookOutbox.Default, OllamaClient.Default, JobEvents.Default)
+// SqlLive is listed so the one connection (memoized, shared with Store and the outbox) is visible to
+// programs that run foreman as a library.
+const Foundation = Layer.mergeAll(SqlLive, Store.Default, WebhookOutbox.Default, OllamaClient.Default, JobEvents.Default)
 const WithInventory = Inventory.Default.pipe(Layer.provideMerge(Foundation))
 const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { SqlClient } from "@effect/sql"
+import { Effect, Schedule } from "effect"
 import { Ollama } from "ollama"
 import { postJson, startForeman, text } from "./support/foreman.js"
 
@@ -73,6 +74,28 @@ describe("native errors in Ollama's shape", () => {
       const unknown = yield* Effect.promise(() => fetch(`${foreman.url}/api/nothing-here`))
       expect(unknown.status).toBe(404)
       expect(yield* text(unknown)).toBe("404 page not found")
+      // A path the router itself rejects (malformed percent-encoding) meets the same answer.
+      const malformed = yield* Effect.promise(() => fetch(`${foreman.url}/api/%ZZ`))
+      expect([malformed.status, yield* text(malformed)]).toEqual([404, "404 page not found"])
+    }).pipe(Effect.scoped))
+
+  it.live("a failure foreman did not expect is a 500 in the route family's shape, and the daemon answers on", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const accepted = yield* postJson(`${foreman.url}/jobs`, chat)
+      const { job_id } = yield* Effect.promise(() => accepted.json() as Promise<{ job_id: string }>)
+      const jobUrl = `${foreman.url}/jobs/${job_id}/artifacts/completion`
+      yield* Effect.promise(() => fetch(jobUrl)).pipe(
+        Effect.filterOrFail((r) => r.status === 200),
+        Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("10 seconds")))
+      )
+      // The store breaking under a request (a disk gone bad) is a defect, not the caller's fault.
+      const sql = (statement: string) => foreman.run(Effect.flatMap(SqlClient.SqlClient, (client) => client.unsafe(statement)))
+      yield* sql("ALTER TABLE artifacts RENAME TO artifacts_gone")
+      const broken = yield* Effect.promise(() => fetch(jobUrl))
+      expect(yield* errorOf(broken)).toEqual({ status: 500, body: { _tag: "InternalError", error: "internal error" } })
+      yield* sql("ALTER TABLE artifacts_gone RENAME TO artifacts")
+      expect((yield* Effect.promise(() => fetch(jobUrl))).status).toBe(200)
     }).pipe(Effect.scoped))
 })
 

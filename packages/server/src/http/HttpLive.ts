@@ -22,14 +22,23 @@ const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(
   ])
 )
 
-/** Every route, behind the error and auth middleware, as an app not yet bound to a socket. */
+/**
+ * Every route, behind the error and auth middleware, as an app not yet bound to a socket.
+ * The middleware wraps the app itself rather than going to `HttpApiBuilder.serve`: the platform
+ * answers a failure (a path the router rejects, a defect) before a serve middleware sees it, so
+ * foreman's shaped 404 and 500 would never be sent.
+ */
 export const HttpAppLive = Layer.unwrapEffect(
-  Effect.map(ForemanConfig, (config) =>
-    HttpApiBuilder.serve((app) => metricsMiddleware(errorMiddleware(authMiddleware(config.token)(app)))).pipe(
-      Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-      Layer.provide(OllamaRoutesLive),
-      Layer.provide(ApiLive)
-    ))
+  Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const app = yield* HttpApiBuilder.httpApp
+    return HttpServer.serve(metricsMiddleware(errorMiddleware(authMiddleware(config.token)(app))))
+  })
+).pipe(
+  Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
+  Layer.provide(OllamaRoutesLive),
+  Layer.provide(ApiLive)
 )
 
 /** The Node HTTP server on FOREMAN_ADDR. */

@@ -39,6 +39,12 @@ const parseLimit = (raw: string | undefined) => {
     : Effect.fail(new BadRequest({ error: `limit must be a whole number from 1 to 500, got "${raw}"` }))
 }
 
+/** One value per query parameter: `?limit=1&limit=2` is ambiguous, so it is refused, not guessed. */
+const single = (name: string, raw: string | ReadonlyArray<string> | undefined) =>
+  typeof raw === "string" || raw === undefined
+    ? Effect.succeed(raw)
+    : Effect.fail(new BadRequest({ error: `${name} may be given once, got it ${raw.length} times` }))
+
 /** Store failures are bugs or a broken disk, not the caller's fault: they surface as a 500, logged. */
 const orDie = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.catchIf(effect, (error): error is Extract<E, SqlError> => error._tag === "SqlError", Effect.die)
@@ -79,13 +85,16 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
         }))
       .handle("list", ({ urlParams }) =>
         Effect.gen(function*() {
-          const state = urlParams.state === undefined ? undefined : yield* Either.match(decodeState(urlParams.state), {
+          const rawState = yield* single("state", urlParams.state)
+          const rawCursor = yield* single("cursor", urlParams.cursor)
+          const model = yield* single("model", urlParams.model)
+          const state = rawState === undefined ? undefined : yield* Either.match(decodeState(rawState), {
             onLeft: () => Effect.fail(new BadRequest({ error: `state must be one of ${JobState.literals.join(", ")}` })),
             onRight: Effect.succeed
           })
-          const before = urlParams.cursor === undefined ? undefined : yield* jobIdFrom(urlParams.cursor)
-          const limit = yield* parseLimit(urlParams.limit)
-          const page = yield* store.list({ state, model: urlParams.model, before, limit: limit + 1 }).pipe(orDie)
+          const before = rawCursor === undefined ? undefined : yield* jobIdFrom(rawCursor)
+          const limit = yield* parseLimit(yield* single("limit", urlParams.limit))
+          const page = yield* store.list({ state, model, before, limit: limit + 1 }).pipe(orDie)
           const shown = page.slice(0, limit)
           return {
             jobs: shown.map(jobSummary),

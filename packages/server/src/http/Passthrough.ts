@@ -18,6 +18,9 @@ export interface PassthroughOptions {
 
 const forwardedHeaders = ["content-type", "content-length", "content-encoding", "etag", "location"] as const
 
+/** `.` or `..` however spelled (`%2e` is a dot to every URL parser on the way to the target). */
+const isDotSegment = (segment: string) => /^(?:\.|%2e){1,2}$/i.test(segment)
+
 const methodOf = (method: string): RawRequest["method"] | undefined =>
   method === "GET" || method === "HEAD" || method === "POST" || method === "DELETE" || method === "PUT" ? method : undefined
 
@@ -38,6 +41,10 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         const method = methodOf(request.method)
         if (method === undefined) return error(405, "method not allowed")
         const url = new URL(request.url, "http://foreman")
+        // A dot segment would be resolved on the way and reach the target as another route
+        // (`/v1/models/..` as `/v1`): a path parameter can never be one.
+        const rawPath = request.url.split("?")[0] ?? ""
+        if (rawPath.split("/").some(isDotSegment)) return error(400, "a path segment may not be \".\" or \"..\"")
         const hasBody = method === "POST" || method === "PUT" || method === "DELETE"
         const contentLength = Number(request.headers["content-length"] ?? Number.NaN)
         const body = !hasBody
