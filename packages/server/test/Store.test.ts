@@ -1,3 +1,4 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { JobId } from "@foreman/domain"
 import { Effect, Either, Layer, Option, Schema } from "effect"
@@ -14,11 +15,11 @@ const nextId = monotonicFactory()
 const newId = () => Schema.decodeSync(JobId)(nextId())
 
 const storeAt = (dbPath: string) =>
-  Layer.merge(Store.Default, WebhookOutbox.Default).pipe(
+  Layer.mergeAll(SqlLive, Store.Default, WebhookOutbox.Default).pipe(
     Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath, FOREMAN_MAX_ATTEMPTS: "3" }))
   )
 
-const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E, WebhookOutbox>) =>
+const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E, WebhookOutbox | SqlClient.SqlClient>) =>
   Effect.gen(function*() {
     const dir = yield* tempDir
     return yield* Effect.provide(Effect.flatMap(Store, use), storeAt(join(dir, "foreman.db")))
@@ -139,5 +140,27 @@ describe("Store", () => {
         expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 1, dead: 0 })
         expect(yield* outbox.sweep(Date.now() + 1000)).toBe(1)
         expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 0, dead: 0 })
+      })))
+
+  it.effect("the worker's claim and the dispatcher's scan walk an index and stop at their limit, however long the backlog", () =>
+    withStore(() =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        // The statements of Store.claimNext and WebhookOutbox.due, as SQLite plans them.
+        const plan = (statement: string) =>
+          Effect.map(sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN ${statement}`), (rows) => rows.map((r) => r.detail).join(" | "))
+        const plans = [
+          yield* plan(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`),
+          yield* plan(`SELECT * FROM jobs WHERE state = 'queued' AND model = 'a' ORDER BY id LIMIT 1`),
+          yield* plan(`SELECT o.event_id FROM webhook_outbox o INDEXED BY webhook_outbox_pending
+            WHERE o.status = 'pending' AND o.next_attempt_at <= 1
+              AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
+                WHERE p.job_id = o.job_id AND p.status = 'pending' AND p.event_id < o.event_id)
+            ORDER BY o.event_id LIMIT 16`)
+        ]
+        for (const detail of plans) {
+          expect(detail).toMatch(/USING (COVERING )?INDEX/)
+          expect(detail).not.toMatch(/SCAN (jobs|webhook_outbox|o|p)\b|TEMP B-TREE/)
+        }
       })))
 })

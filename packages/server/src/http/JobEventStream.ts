@@ -1,7 +1,7 @@
 import { HttpServerResponse } from "@effect/platform"
 import { isTerminal, type JobEvent, type JobId } from "@foreman/domain"
 import { Duration, Effect, Exit, Option, Schedule, Scope, Stream } from "effect"
-import { monotonicFactory } from "ulid"
+import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { jobEventBody } from "../store/JobEventBody.js"
 import { Store } from "../store/Store.js"
@@ -19,7 +19,7 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
   effect: Effect.gen(function*() {
     const store = yield* Store
     const events = yield* JobEvents
-    const snapshotId = monotonicFactory()
+    const snapshotId = monotonicUlid()
 
     const open = (id: JobId) =>
       Effect.gen(function*() {

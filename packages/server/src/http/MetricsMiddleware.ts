@@ -25,16 +25,26 @@ export const routeLabel = (path: string): string => {
   return "other"
 }
 
+// Tagging builds and hashes a new metric key, per request: keep one counter per label set (route
+// labels are a fixed set, so this stays small).
+const counters = new Map<string, typeof ForemanMetrics.httpRequests>()
+
+const counterFor = (route: string, method: string, status: number) => {
+  const key = `${route} ${method} ${status}`
+  const known = counters.get(key)
+  if (known !== undefined) return known
+  const counter = ForemanMetrics.httpRequests.pipe(
+    Metric.tagged("route", route),
+    Metric.tagged("method", method),
+    Metric.tagged("status", String(status))
+  )
+  counters.set(key, counter)
+  return counter
+}
+
 /** Counts every request by route, method and status. */
 export const metricsMiddleware = HttpMiddleware.make((app) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
     Effect.tap(app, (response) =>
-      Metric.update(
-        ForemanMetrics.httpRequests.pipe(
-          Metric.tagged("route", routeLabel(new URL(request.url, "http://foreman").pathname)),
-          Metric.tagged("method", request.method),
-          Metric.tagged("status", String(response.status))
-        ),
-        1
-      )))
+      Metric.update(counterFor(routeLabel(new URL(request.url, "http://foreman").pathname), request.method, response.status), 1)))
 )

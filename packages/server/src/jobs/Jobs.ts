@@ -1,6 +1,6 @@
 import { JobId } from "@foreman/domain"
 import { Effect, Schema } from "effect"
-import { monotonicFactory } from "ulid"
+import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import type { NewJob } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
@@ -16,7 +16,7 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
     const worker = yield* Worker
     const events = yield* JobEvents
     // Monotonic so two jobs submitted in the same millisecond still sort in submission order.
-    const nextUlid = monotonicFactory()
+    const nextUlid = monotonicUlid()
     const toJobId = Schema.decodeSync(JobId)
 
     /** A fresh id, taken before submitting so a caller can subscribe to the job's events first. */

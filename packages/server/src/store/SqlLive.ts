@@ -7,6 +7,7 @@ import { ForemanConfig, type SqliteSynchronous } from "../config/ForemanConfig.j
 import jobs from "./migrations/0001_jobs.js"
 import webhookOutbox from "./migrations/0002_webhook_outbox.js"
 import jobApi from "./migrations/0003_job_api.js"
+import outboxPendingOrder from "./migrations/0004_outbox_pending_order.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -52,7 +53,14 @@ const LockAndMigrate = Layer.effectDiscard(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     yield* holdExclusiveLock(config.dbPath, config.sqliteSynchronous)
-    yield* SqliteMigrator.run({ loader: SqliteMigrator.fromRecord({ "0001_jobs": jobs, "0002_webhook_outbox": webhookOutbox, "0003_job_api": jobApi }) })
+    yield* SqliteMigrator.run({
+      loader: SqliteMigrator.fromRecord({
+        "0001_jobs": jobs,
+        "0002_webhook_outbox": webhookOutbox,
+        "0003_job_api": jobApi,
+        "0004_outbox_pending_order": outboxPendingOrder
+      })
+    })
   })
 ).pipe(Layer.provide(NodeContext.layer))
 

@@ -1,7 +1,8 @@
 import { SqlClient } from "@effect/sql"
 import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
 import { Effect, Option, Schema } from "effect"
-import { decodeTime, monotonicFactory } from "ulid"
+import { decodeTime } from "ulid"
+import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { jobEventBody } from "./JobEventBody.js"
 import { JobRecord, type NewArtifact, type NewJob, type TransitionPatch } from "./JobRecord.js"
@@ -53,7 +54,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const one = (rows: ReadonlyArray<unknown>) =>
       rows.length === 0 ? Effect.succeedNone : Effect.asSome(Effect.orDie(decodeJob(rows[0])))
 
-    const nextEventId = monotonicFactory()
+    const nextEventId = monotonicUlid()
 
     /** Builds the state event and, for a job with a webhook, queues it in the outbox (same transaction). */
     const announce = (job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
@@ -101,7 +102,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         updatedAt: now,
         startedAt: null,
         finishedAt: null
-      })
+        // Typed fields we just built: validating them again costs ~5 % of a submit's CPU.
+      }, true)
       return yield* sql.withTransaction(
         sql`INSERT INTO jobs ${sql.insert({ ...record })}`.pipe(Effect.zipRight(announce(record, null, [])))
       )

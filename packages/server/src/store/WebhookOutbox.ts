@@ -28,9 +28,12 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
      * order), and only once its backoff has passed. Oldest first.
      */
     const due = Effect.fn("WebhookOutbox.due")(function*(now: number, limit: number) {
-      const rows = yield* sql`SELECT o.event_id, o.job_id, o.url, o.payload, o.attempts FROM webhook_outbox o
+      // The hints pin the plan that stops at the limit: left alone, SQLite sorts every due event,
+      // or walks every earlier event for the NOT EXISTS (migration 0004).
+      const rows = yield* sql`SELECT o.event_id, o.job_id, o.url, o.payload, o.attempts
+        FROM webhook_outbox o INDEXED BY webhook_outbox_pending
         WHERE o.status = 'pending' AND o.next_attempt_at <= ${now}
-          AND NOT EXISTS (SELECT 1 FROM webhook_outbox p
+          AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
             WHERE p.job_id = o.job_id AND p.status = 'pending' AND p.event_id < o.event_id)
         ORDER BY o.event_id LIMIT ${limit}`
       return yield* Effect.orDie(decode(rows))
