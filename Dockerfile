@@ -5,9 +5,10 @@ RUN npm install -g pnpm@10
 WORKDIR /src
 COPY . .
 RUN pnpm install --frozen-lockfile \
+ && pnpm build \
  && pnpm --filter @foreman/cli deploy --prod --legacy /app
 
-# Runtime stage: the deployed bundle runs `foreman serve`; the database lives on a volume.
+# Runtime stage: bin/foreman.mjs runs the built dist/foreman.mjs (`foreman serve`); the database lives on a volume.
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY --from=build /app /app

@@ -1,10 +1,11 @@
 // End-to-end smoke: deploy the CLI bundle the way the Dockerfile does, start the simulated target
 // and foreman from that bundle as real processes, and talk to foreman over HTTP like a user would.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { sourceDigest } from "../packages/cli/bin/sourceDigest.mjs"
 
 const root = join(import.meta.dirname, "..")
 const work = mkdtempSync(join(tmpdir(), "foreman-smoke-"))
@@ -51,11 +52,20 @@ const waitFor = async (url: string, predicate: (body: string) => boolean, timeou
 }
 
 const main = async () => {
+  execFileSync(process.execPath, ["--import", "tsx", join(root, "packages", "cli", "build", "main.ts")], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"]
+  })
   execFileSync("npx", ["-y", "pnpm@10", "--filter", "@foreman/cli", "deploy", "--prod", "--legacy", bundle], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"]
   })
   check("the CLI deploys as a standalone bundle", true)
+  const digest = join(bundle, "dist", "foreman.sources")
+  check(
+    "the deployed bin runs the built bundle, not the sources through tsx",
+    existsSync(join(bundle, "dist", "foreman.mjs")) && existsSync(digest) && readFileSync(digest, "utf8") === sourceDigest(bundle)
+  )
 
   const simPort = await freePort()
   const port = await freePort()

@@ -64,6 +64,7 @@ export interface DocumentInput {
   readonly foremanBin: string
 }
 
+
 /** docs/benchmarks.md. */
 export const renderMarkdown = (input: DocumentInput): string => {
   const { machine, sections } = input
@@ -82,9 +83,11 @@ export const renderMarkdown = (input: DocumentInput): string => {
     "## How to run",
     "",
     "```sh",
-    "pnpm bench          # the full run: every figure below; rewrites docs/benchmarks.md and its SVGs",
-    "pnpm bench:quick    # small counts, prints only; what CI runs so the harness never rots",
-    "pnpm --filter @foreman/bench run bench -- --only overhead,streaming   # a subset (prints; add --out DIR to write)",
+    "pnpm bench                                  # the full run: every figure below; rewrites docs/benchmarks.md and its SVGs",
+    "pnpm bench:quick                            # small counts, prints only: what CI runs so the harness never rots",
+    "pnpm bench --only overhead,streaming --out /tmp/bench   # a subset, written elsewhere",
+    "pnpm bench --only breakdown --profile /tmp/prof         # every daemon under --cpu-prof; then:",
+    "node --import tsx packages/bench/src/profileSummary.ts /tmp/prof/CPU.*.cpuprofile --skip-ms 3000",
     "```",
     "",
     "The quick run judges the same goals on small counts, so its verdicts are indicative only; both exit non-zero only when the harness itself fails.",
@@ -105,7 +108,8 @@ export const renderMarkdown = (input: DocumentInput): string => {
     "",
     "## Method",
     "",
-    "- **Processes.** foreman runs as the real daemon (`node packages/cli/bin/foreman.mjs serve`, FOREMAN_ADDR on a free " +
+    "- **Processes.** foreman runs as the real daemon (`node packages/cli/bin/foreman.mjs serve`, which runs the bundle " +
+    "`pnpm build` wrote (ADR-0021; the bench refuses to measure the tsx fallback), FOREMAN_ADDR on a free " +
     "loopback port, its SQLite file in a fresh temp dir, FOREMAN_LOG_LEVEL=warn), so its RSS and start-up are the " +
     "daemon's own. The simulated Ollama (`@foreman/ollama-sim`, recording nothing) runs in its own process " +
     "(`packages/bench/src/simMain.ts`), and so does the bare node:http proxy (`packages/bench/src/proxyMain.ts`): no " +

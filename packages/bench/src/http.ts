@@ -1,9 +1,11 @@
+import { Effect, Either } from "effect"
 import * as Http from "node:http"
 import { performance } from "node:perf_hooks"
+import { BenchError, fromResult } from "./BenchError.js"
 
 // The measuring client: node:http with a keep-alive agent, no Effect and no fetch (undici) in the
-// timed path, so the client adds as little of its own time as it can. Timings are taken with
-// performance.now() around one request: from just before it is written to its last byte.
+// timed path (`send`, `check`), so the client adds as little of its own time as it can. Timings are
+// taken with performance.now() around one request: from just before it is written to its last byte.
 
 export interface Reply {
   readonly status: number
@@ -25,22 +27,25 @@ export interface SendOptions {
 
 const newline = 10
 
-/** A base URL plus its own connection pool; loopback only. */
+const loopback = new Set(["127.0.0.1", "localhost", "[::1]"])
+
+/** A base URL plus its own connection pool; loopback only (`HttpTarget.make`). */
 export class HttpTarget {
-  readonly url: string
-  private readonly host: string
-  private readonly port: number
   private readonly agent: Http.Agent
 
-  constructor(url: string, sockets = 1) {
-    const parsed = new URL(url)
-    if (parsed.hostname !== "127.0.0.1" && parsed.hostname !== "localhost" && parsed.hostname !== "[::1]") {
-      throw new Error(`the bench only talks to loopback addresses, not ${parsed.hostname}`)
-    }
-    this.url = url
-    this.host = parsed.hostname
-    this.port = Number(parsed.port)
+  private constructor(readonly url: string, private readonly host: string, private readonly port: number, sockets: number) {
     this.agent = new Http.Agent({ keepAlive: true, maxSockets: sockets, maxFreeSockets: sockets })
+  }
+
+  /** A target for `url`, with up to `sockets` keep-alive connections; close it when done. */
+  static make(url: string, sockets = 1): Effect.Effect<HttpTarget, BenchError> {
+    return Effect.try({ try: () => new URL(url), catch: () => new BenchError({ message: `not a URL: ${url}` }) }).pipe(
+      Effect.filterOrFail(
+        (parsed) => loopback.has(parsed.hostname),
+        (parsed) => new BenchError({ message: `the bench only talks to loopback addresses, not ${parsed.hostname}` })
+      ),
+      Effect.map((parsed) => new HttpTarget(url, parsed.hostname, Number(parsed.port), sockets))
+    )
   }
 
   send(method: string, path: string, options: SendOptions = {}): Promise<Reply> {
@@ -83,18 +88,23 @@ export class HttpTarget {
     })
   }
 
-  /** A request whose status must be `expected`; its body is kept. */
-  async expect(method: string, path: string, expected: number, body?: string): Promise<Reply> {
+  /**
+   * A request whose status must be `expected` (its body kept), for timed loops: the reply, or why
+   * not as `Left(message)`. Rejects only when the request itself fails.
+   */
+  async check(method: string, path: string, expected: number, body?: string): Promise<Either.Either<Reply, string>> {
     const reply = await this.send(method, path, body === undefined ? { keepBody: true } : { body, keepBody: true })
-    if (reply.status !== expected) {
-      throw new Error(`${method} ${this.url}${path} answered ${reply.status}, expected ${expected}: ${reply.body.slice(0, 300)}`)
-    }
-    return reply
+    return reply.status === expected
+      ? Either.right(reply)
+      : Either.left(`${method} ${this.url}${path} answered ${reply.status}, expected ${expected}: ${reply.body.slice(0, 300)}`)
+  }
+
+  /** `check` as an Effect: a request whose status must be `expected`; its body is kept. */
+  expect(method: string, path: string, expected: number, body?: string): Effect.Effect<Reply, BenchError> {
+    return fromResult(() => this.check(method, path, expected, body))
   }
 
   close(): void {
     this.agent.destroy()
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -3,18 +3,22 @@
 // reported as MISS, not as an error.
 //
 // Flags: --quick, --only overhead,streaming,… (a subset), --out DIR (where the report goes; default
-// docs/ for the full run, nowhere for --quick), --foreman PATH (another checkout's foreman.mjs),
-// --profile DIR (every daemon runs with --cpu-prof, its .cpuprofile written to DIR when it stops).
+// docs/ for a complete full run, nowhere otherwise), --foreman PATH (another checkout's foreman.mjs),
+// --profile DIR (every daemon runs with --cpu-prof, its .cpuprofile written to DIR when it stops),
+// --render-only (rewrite benchmarks.md from the last run's benchmarks.json and findings.md).
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
-import { isAbsolute, join, resolve } from "node:path"
+import { dirname, isAbsolute, join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { type BenchContext, fullCounts, type Mode, quickCounts } from "./config.js"
+import { BenchError } from "./BenchError.js"
 import { machineInfo, renderMarkdown, renderText } from "./document.js"
-import { BenchError, benchDir, defaultForemanBin, repoRoot, startSimHost } from "./processes.js"
+import { benchDir, defaultForemanBin, repoRoot, startSimHost } from "./processes.js"
 import type { Plot, Section, TimedSection } from "./report.js"
+import { sourceDigest } from "../../cli/bin/sourceDigest.mjs"
+import { readRun, type Run, writeRun } from "./results.js"
 import { breakdown } from "./scenarios/breakdown.js"
 import { overhead } from "./scenarios/overhead.js"
 import { scale } from "./scenarios/scale.js"
@@ -34,6 +38,7 @@ interface Args {
   readonly out: string | undefined
   readonly foremanBin: string
   readonly profileDir: string | undefined
+  readonly renderOnly: boolean
 }
 
 const isScenario = (name: string): name is ScenarioName => scenarioNames.some((known) => known === name)
@@ -44,7 +49,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, BenchError>
       const at = argv.indexOf(flag)
       return at >= 0 ? argv[at + 1] : undefined
     }
-    const known = new Set(["--quick", "--only", "--out", "--foreman", "--profile"])
+    const known = new Set(["--quick", "--only", "--out", "--foreman", "--profile", "--render-only"])
     const unknown = argv.filter((arg, i) => arg.startsWith("--") && !known.has(arg) && !known.has(argv[i - 1] ?? ""))
     if (unknown.length > 0) return yield* new BenchError({ message: `unknown flag(s): ${unknown.join(" ")}` })
     const mode: Mode = argv.includes("--quick") ? "quick" : "full"
@@ -53,17 +58,27 @@ const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, BenchError>
     const only = onlyRaw ?? scenarioNames.filter((name) => mode === "full" || name !== "breakdown")
     const bad = only.filter((name) => !isScenario(name))
     if (bad.length > 0) return yield* new BenchError({ message: `unknown scenario(s) ${bad.join(", ")}; known: ${scenarioNames.join(", ")}` })
-    const outRaw = value("--out") ?? (mode === "full" ? join(repoRoot, "docs") : undefined)
+    // Only a complete full run rewrites docs/; a subset or a quick run prints unless --out is given.
+    const renderOnly = argv.includes("--render-only")
+    const outRaw = value("--out") ?? ((mode === "full" && onlyRaw === undefined) || renderOnly ? join(repoRoot, "docs") : undefined)
     const foremanRaw = value("--foreman")
     const foremanBin = foremanRaw === undefined ? defaultForemanBin : isAbsolute(foremanRaw) ? foremanRaw : resolve(foremanRaw)
     if (!existsSync(foremanBin)) return yield* new BenchError({ message: `no foreman entry point at ${foremanBin}` })
+    // bin/foreman.mjs falls back to tsx when the bundle is stale (ADR-0021): that would measure the
+    // TypeScript loader, not foreman.
+    const digestFile = join(dirname(foremanBin), "..", "dist", "foreman.sources")
+    const built = existsSync(digestFile) && readFileSync(digestFile, "utf8") === sourceDigest(join(dirname(foremanBin), ".."))
+    if (!built && !argv.includes("--render-only")) {
+      return yield* new BenchError({ message: `${foremanBin} would run its sources through tsx: build first (\`pnpm bench\` does)` })
+    }
     const profileRaw = value("--profile")
     return {
       mode,
       profileDir: profileRaw === undefined ? undefined : resolve(profileRaw),
       only: only.filter(isScenario),
       out: outRaw === undefined ? undefined : resolve(outRaw),
-      foremanBin
+      foremanBin,
+      renderOnly
     }
   })
 
@@ -83,8 +98,8 @@ const timed = (name: string, section: Effect.Effect<Section, BenchError>) =>
     return done
   })
 
-const program = Effect.gen(function*() {
-  const args = yield* parseArgs(process.argv.slice(2))
+/** Runs the scenarios, prints every figure and the goals, and writes the report when asked to. */
+const measure = (args: Args) => Effect.gen(function*() {
   const counts = args.mode === "quick" ? quickCounts : fullCounts
   const started = performance.now()
   const startedAt = new Date()
@@ -166,14 +181,31 @@ const program = Effect.gen(function*() {
       `\n${goals.length - missed} PASS, ${missed} MISS`
   )
   if (args.out !== undefined) {
-    const findingsPath = join(benchDir, "findings.md")
-    const findings = existsSync(findingsPath) ? readFileSync(findingsPath, "utf8") : undefined
-    mkdirSync(args.out, { recursive: true })
-    const markdown = renderMarkdown({ mode: args.mode, counts, machine, startedAt, seconds, sections, findings, foremanBin: args.foremanBin })
-    writeFileSync(join(args.out, "benchmarks.md"), markdown)
-    for (const plot of sections.flatMap((s) => s.plots)) writeFileSync(join(args.out, plot.file), plot.svg)
-    yield* Console.log(`wrote ${join(args.out, "benchmarks.md")}`)
+    const run: Run = { mode: args.mode, counts, machine, startedAt, seconds, sections, foremanBin: args.foremanBin }
+    yield* writeReport(args.out, run)
+    writeRun(args.out, run)
   }
 })
 
-NodeRuntime.runMain(program, { disablePrettyLogger: true })
+/** benchmarks.md (with the current findings.md) and every plot that has its SVG. */
+const writeReport = (out: string, run: Run) =>
+  Effect.gen(function*() {
+    const findingsPath = join(benchDir, "findings.md")
+    const findings = existsSync(findingsPath) ? readFileSync(findingsPath, "utf8") : undefined
+    mkdirSync(out, { recursive: true })
+    writeFileSync(join(out, "benchmarks.md"), renderMarkdown({ ...run, findings }))
+    for (const plot of run.sections.flatMap((s) => s.plots)) {
+      if (plot.svg !== "") writeFileSync(join(out, plot.file), plot.svg)
+    }
+    yield* Console.log(`wrote ${join(out, "benchmarks.md")}`)
+  })
+
+const main = Effect.gen(function*() {
+  const args = yield* parseArgs(process.argv.slice(2))
+  if (!args.renderOnly) return yield* measure(args)
+  // Render the last run's figures again (e.g. after editing findings.md), measuring nothing.
+  const out = args.out ?? join(repoRoot, "docs")
+  yield* writeReport(out, yield* readRun(out))
+})
+
+NodeRuntime.runMain(main, { disablePrettyLogger: true })

@@ -1,25 +1,17 @@
-import { Data, Effect, Schema, type Scope } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
-import { HttpTarget, sleep } from "./http.js"
-
-/** Anything that stops the harness itself (not a missed goal). */
-export class BenchError extends Data.TaggedError("BenchError")<{ readonly message: string }> {}
+import { attempt, BenchError, during } from "./BenchError.js"
+import { HttpTarget } from "./http.js"
+import { pollUntil } from "./poll.js"
 
 export const benchDir = join(import.meta.dirname, "..")
 export const repoRoot = join(benchDir, "..", "..")
 export const defaultForemanBin = join(repoRoot, "packages", "cli", "bin", "foreman.mjs")
-
-/** A plain async step of the harness, its failure a BenchError. */
-export const attempt = <A>(what: string, run: () => Promise<A>): Effect.Effect<A, BenchError> =>
-  Effect.tryPromise({
-    try: run,
-    catch: (cause) => new BenchError({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
-  })
 
 // Children still alive when the bench dies anyway (a crash past the finalizers) are killed on exit.
 const live = new Set<ChildProcess>()
@@ -99,33 +91,34 @@ export const spawnNode = (
 ): Effect.Effect<Child, BenchError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.try({
-      try: () => {
-        let output = ""
-        const keep = (chunk: Buffer) => {
-          output = (output + chunk.toString()).slice(-outputCap)
-        }
-        const child = spawn(process.execPath, [...args], {
+      try: () =>
+        spawn(process.execPath, [...args], {
           cwd: benchDir,
           env: { ...process.env, ...env },
           stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"]
-        })
-        if (child.pid === undefined) throw new Error("no pid")
-        live.add(child)
-        child.stdout?.on("data", keep)
-        child.stderr?.on("data", keep)
-        child.once("exit", () => live.delete(child))
-        return { child, handle: {
-          process: child,
-          pid: child.pid,
-          label,
-          output: () => output,
-          exited: () => child.exitCode !== null || child.signalCode !== null,
-          memory: () => memoryOf(child.pid ?? 0),
-          cpuMs: () => cpuMsOf(child.pid ?? 0)
-        } satisfies Child }
-      },
+        }),
       catch: (cause) => new BenchError({ message: `cannot start ${label}: ${String(cause)}` })
-    }),
+    }).pipe(Effect.flatMap((child) => {
+      const pid = child.pid
+      if (pid === undefined) return Effect.fail(new BenchError({ message: `cannot start ${label}: Error: no pid` }))
+      let output = ""
+      const keep = (chunk: Buffer) => {
+        output = (output + chunk.toString()).slice(-outputCap)
+      }
+      live.add(child)
+      child.stdout?.on("data", keep)
+      child.stderr?.on("data", keep)
+      child.once("exit", () => live.delete(child))
+      return Effect.succeed({ child, handle: {
+        process: child,
+        pid,
+        label,
+        output: () => output,
+        exited: () => child.exitCode !== null || child.signalCode !== null,
+        memory: () => memoryOf(pid),
+        cpuMs: () => cpuMsOf(pid)
+      } satisfies Child })
+    })),
     ({ child }) => stop(child)
   ).pipe(Effect.map(({ handle }) => handle))
 
@@ -139,23 +132,27 @@ const stop = (child: ChildProcess): Effect.Effect<void> =>
     clearTimeout(timer)
   })
 
-/** Polls `probe` every `everyMs` until it holds, the child dies, or `timeoutMs` passes. */
+/** Polls `probe` every `everyMs` until it holds, the child dies, or `timeoutMs` passes; gives the time it took. */
 export const waitUntil = (
   what: string,
   child: Child | undefined,
   probe: () => Promise<boolean>,
   options: { readonly everyMs: number; readonly timeoutMs: number }
 ): Effect.Effect<number, BenchError> =>
-  attempt(what, async () => {
+  Effect.suspend(() => {
     const start = performance.now()
-    for (;;) {
-      if (child?.exited() === true) throw new Error(`${child.label} exited:\n${child.output().slice(-4000)}`)
-      if (await probe().catch(() => false)) return performance.now() - start
-      if (performance.now() - start > options.timeoutMs) {
-        throw new Error(`not within ${options.timeoutMs} ms${child === undefined ? "" : `; ${child.label} said:\n${child.output().slice(-4000)}`}`)
-      }
-      await sleep(options.everyMs)
-    }
+    const step = Effect.suspend(() =>
+      child?.exited() === true
+        ? Effect.fail(new BenchError({ message: `${child.label} exited:\n${child.output().slice(-4000)}` }))
+        : Effect.orElseSucceed(Effect.tryPromise(probe), () => false)
+    )
+    return pollUntil(step, (ready) => ready, {
+      ...options,
+      onTimeout: () =>
+        new BenchError({
+          message: `not within ${options.timeoutMs} ms${child === undefined ? "" : `; ${child.label} said:\n${child.output().slice(-4000)}`}`
+        })
+    }).pipe(Effect.map(() => performance.now() - start), during(what))
   })
 
 // ---------------------------------------------------------------------------------------------
@@ -166,7 +163,7 @@ export interface SimProcessOptions {
   readonly tokens?: number
   readonly tokenDelayMs?: number
   readonly loadDelayMs?: number
-  /** Listen on this port (to start the sim after foreman); default a free one. */
+  /** Listen on this port; default a free one. */
   readonly port?: number
 }
 
@@ -264,11 +261,11 @@ export const startBareProxy = (target: string): Effect.Effect<Child & { readonly
       BENCH_PROXY_TARGET: target,
       BENCH_PROXY_PORT: String(port)
     })
-    const probe = new HttpTarget(url)
-    yield* waitUntil("the bare proxy to listen", child, async () => (await probe.send("GET", "/api/version")).status === 200, {
-      everyMs: 20,
-      timeoutMs: 60_000
-    }).pipe(Effect.ensuring(Effect.sync(() => probe.close())))
+    yield* withTarget(url, 1, (probe) =>
+      waitUntil("the bare proxy to listen", child, async () => (await probe.send("GET", "/api/version")).status === 200, {
+        everyMs: 20,
+        timeoutMs: 60_000
+      }))
     return { ...child, url, port }
   })
 
@@ -307,13 +304,16 @@ export const startForeman = (options: ForemanOptions): Effect.Effect<ForemanProc
       FOREMAN_LOG_LEVEL: "warn",
       ...options.env
     })
-    const probe = new HttpTarget(url)
-    yield* waitUntil("foreman to answer /healthz", child, healthy(probe), { everyMs: 5, timeoutMs: 120_000 }).pipe(
-      Effect.ensuring(Effect.sync(() => probe.close()))
-    )
+    yield* withTarget(url, 1, (probe) =>
+      waitUntil("foreman to answer /healthz", child, healthy(probe), { everyMs: 5, timeoutMs: 120_000 }))
     return { ...child, url, dbPath, startMs: performance.now() - spawned }
   })
 
-export const withTarget = <A, E, R>(url: string, sockets: number, use: (target: HttpTarget) => Effect.Effect<A, E, R>) =>
-  Effect.acquireUseRelease(Effect.sync(() => new HttpTarget(url, sockets)), use, (target) => Effect.sync(() => target.close()))
+/** An HttpTarget for `url` (loopback only) while `use` runs, closed after. */
+export const withTarget = <A, E, R>(
+  url: string,
+  sockets: number,
+  use: (target: HttpTarget) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | BenchError, R> =>
+  Effect.acquireUseRelease(HttpTarget.make(url, sockets), use, (target) => Effect.sync(() => target.close()))
 

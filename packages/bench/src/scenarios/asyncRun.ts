@@ -1,8 +1,10 @@
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { BenchError, during } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
-import { type HttpTarget, sleep } from "../http.js"
+import type { HttpTarget } from "../http.js"
 import { awaitJob, chatBody, countInState, lastId, resetSimStats, simStats, submitJobs, wallMs } from "../jobs.js"
-import { attempt, type BenchError, startForeman, withTarget } from "../processes.js"
+import { pollUntil } from "../poll.js"
+import { startForeman, withTarget } from "../processes.js"
 import { model } from "./overhead.js"
 
 export interface AsyncRunResult {
@@ -21,15 +23,15 @@ export interface AsyncRunResult {
 }
 
 /** Polls the sim (not foreman: no load on the daemon) until it has seen `count` generations. */
-const awaitGenerations = async (sim: HttpTarget, count: number, timeoutMs: number) => {
-  const start = Date.now()
-  for (;;) {
-    const stats = await simStats(sim)
-    if (stats.generations >= count) return
-    if (Date.now() - start > timeoutMs) throw new Error(`the sim saw ${stats.generations} of ${count} generations within ${timeoutMs} ms`)
-    await sleep(25)
-  }
-}
+const awaitGenerations = (sim: HttpTarget, count: number, timeoutMs: number): Effect.Effect<void, BenchError> =>
+  pollUntil(simStats(sim), (stats) => stats.generations >= count, {
+    everyMs: 25,
+    timeoutMs,
+    onTimeout: (last) =>
+      new BenchError({
+        message: `the sim saw ${Option.match(last, { onNone: () => "no", onSome: (stats) => String(stats.generations) })} of ${count} generations within ${timeoutMs} ms`
+      })
+  }).pipe(Effect.asVoid)
 
 /**
  * One fresh daemon in front of the shared instant sim; `jobs` async jobs submitted by
@@ -45,15 +47,15 @@ export const asyncRun = (
     const extra = options.webhookUrl === undefined ? {} : { state_webhook_url: options.webhookUrl }
     return yield* withTarget(foreman.url, options.submitters, (daemon) =>
       withTarget(ctx.sim.url, 1, (sim) =>
-        attempt(`${options.jobs} async jobs`, async () => {
-          await resetSimStats(sim)
+        Effect.gen(function*() {
+          yield* resetSimStats(sim)
           const cpuBefore = foreman.cpuMs()
-          const submitted = await submitJobs(daemon, options.jobs, options.submitters, (i) => chatBody(model, `job ${i}`, extra))
-          await awaitGenerations(sim, options.jobs, Math.max(60_000, options.jobs * 20))
-          const last = await awaitJob(daemon, lastId(submitted.ids), 30_000)
-          if (last.state !== "done") throw new Error(`the last job ended ${last.state}`)
-          const failed = await countInState(daemon, "failed", 1)
-          if (failed > 0) throw new Error(`${failed}+ jobs failed`)
+          const submitted = yield* submitJobs(daemon, options.jobs, options.submitters, (i) => chatBody(model, `job ${i}`, extra))
+          yield* awaitGenerations(sim, options.jobs, Math.max(120_000, options.jobs * 200))
+          const last = yield* awaitJob(daemon, lastId(submitted.ids), 30_000)
+          if (last.state !== "done") return yield* new BenchError({ message: `the last job ended ${last.state}` })
+          const failed = yield* countInState(daemon, "failed", 1)
+          if (failed > 0) return yield* new BenchError({ message: `${failed}+ jobs failed` })
           const cpuMsPerJob = (foreman.cpuMs() - cpuBefore) / options.jobs
           const finishedAtWall = wallMs(last.finished_at)
           const totalMs = finishedAtWall - submitted.startedAtWall
@@ -67,5 +69,5 @@ export const asyncRun = (
             finishedAtWall,
             cpuMsPerJob
           }
-        })))
+        }).pipe(during(`${options.jobs} async jobs`))))
   }))

@@ -1,8 +1,9 @@
-import { Effect, type Scope } from "effect"
+import { Effect, Either, type Scope } from "effect"
+import { attemptResult, type BenchError } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
 import type { HttpTarget } from "../http.js"
 import { chatBody } from "../jobs.js"
-import { attempt, type BenchError, type Child, startBareProxy, startForeman, withTarget } from "../processes.js"
+import { type Child, startBareProxy, startForeman, withTarget } from "../processes.js"
 import type { Section } from "../report.js"
 import { fixed, summarize } from "../stats.js"
 import { model } from "./overhead.js"
@@ -15,17 +16,26 @@ interface Probe {
   readonly status: number
 }
 
-/** Sequential requests of one kind: latency p50 and the serving process's CPU per request. */
-const measure = async (target: HttpTarget, server: Child, probe: Probe, warmup: number, count: number) => {
+/**
+ * Sequential requests of one kind: latency p50 and the serving process's CPU per request. A plain
+ * async loop (nothing of Effect between the requests); a wrong status comes back as `Left`.
+ */
+const measure = async (
+  target: HttpTarget,
+  server: Child,
+  probe: Probe,
+  warmup: number,
+  count: number
+): Promise<Either.Either<{ readonly p50: number; readonly cpuMs: number }, string>> => {
   const latencies: Array<number> = []
   let cpuBefore = 0
   for (let i = 0; i < warmup + count; i++) {
     if (i === warmup) cpuBefore = server.cpuMs()
     const reply = await target.send(probe.method, probe.path, probe.body === undefined ? { keepBody: true } : { body: probe.body, keepBody: true })
-    if (reply.status !== probe.status) throw new Error(`${probe.method} ${probe.path} answered ${reply.status}: ${reply.body.slice(0, 200)}`)
+    if (reply.status !== probe.status) return Either.left(`${probe.method} ${probe.path} answered ${reply.status}: ${reply.body.slice(0, 200)}`)
     if (i >= warmup) latencies.push(reply.ms)
   }
-  return { p50: summarize(latencies).p50, cpuMs: (server.cpuMs() - cpuBefore) / count }
+  return Either.right({ p50: summarize(latencies).p50, cpuMs: (server.cpuMs() - cpuBefore) / count })
 }
 
 /**
@@ -54,23 +64,25 @@ export const breakdown = (ctx: BenchContext): Effect.Effect<Section, BenchError,
     const rows = yield* withTarget(proxy.url, 1, (bare) =>
       withTarget(foreman.url, 1, (daemon) =>
         withTarget(holding.url, 1, (held) =>
-          attempt("the breakdown", async () => {
+          Effect.gen(function*() {
+            const run = (target: HttpTarget, server: Child, probe: Probe) =>
+              attemptResult("the breakdown", () => measure(target, server, probe, warmup, count))
             const out: Array<ReadonlyArray<string>> = []
             const foremanOnly: ReadonlyArray<Probe> = [
               { name: "GET /api/tags (served from the inventory cache)", method: "GET", path: "/api/tags", status: 200 },
               { name: "GET /healthz (HttpApi route, count of queued jobs)", method: "GET", path: "/healthz", status: 200 }
             ]
             for (const probe of foremanOnly) {
-              const f = await measure(daemon, foreman, probe, warmup, count)
+              const f = yield* run(daemon, foreman, probe)
               out.push([probe.name, fixed(f.p50, 3), fixed(f.cpuMs, 3), "", ""])
             }
             for (const probe of probes) {
-              const p = await measure(bare, proxy, probe, warmup, count)
-              const f = await measure(daemon, foreman, probe, warmup, count)
+              const p = yield* run(bare, proxy, probe)
+              const f = yield* run(daemon, foreman, probe)
               out.push([probe.name, fixed(f.p50, 3), fixed(f.cpuMs, 3), fixed(p.p50, 3), fixed(p.cpuMs, 3)])
             }
             const submit: Probe = { name: "POST /jobs, target away (submit only: parse, insert, announce)", method: "POST", path: "/jobs", body: chatBody(model, "queued"), status: 202 }
-            const s = await measure(held, holding, submit, warmup, count)
+            const s = yield* run(held, holding, submit)
             out.push([submit.name, fixed(s.p50, 3), fixed(s.cpuMs, 3), "", ""])
             return out
           }))))

@@ -1,8 +1,9 @@
-import { Effect, type Scope } from "effect"
+import { Effect, Either, type Scope } from "effect"
+import { attemptResult, type BenchError } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
 import type { HttpTarget } from "../http.js"
 import { chatBody } from "../jobs.js"
-import { attempt, type BenchError, startBareProxy, startForeman, withTarget } from "../processes.js"
+import { startBareProxy, startForeman, withTarget } from "../processes.js"
 import { goal, type Section } from "../report.js"
 import { differences, fixed, median, type Summary, summarize } from "../stats.js"
 
@@ -13,16 +14,28 @@ export interface Path {
   readonly target: HttpTarget
 }
 
+export interface Timing {
+  readonly ms: number
+  readonly firstLineMs: number
+}
+
+export interface Rounds {
+  /** Samples per path (in `paths` order), warm-up rounds left out. */
+  readonly latency: ReadonlyArray<Array<number>>
+  readonly firstLine: ReadonlyArray<Array<number>>
+}
+
 /**
  * Rounds of one request per path, the order rotating each round so no path always goes first
  * (or always follows foreman's background work). Sequential: one request in flight at a time.
+ * A plain async loop; the first `Left` from `send` ends it and is handed back.
  */
 export const rounds = async (
   paths: ReadonlyArray<Path>,
   total: number,
   warmup: number,
-  send: (target: HttpTarget) => Promise<{ readonly ms: number; readonly firstLineMs: number }>
-) => {
+  send: (target: HttpTarget) => Promise<Either.Either<Timing, string>>
+): Promise<Either.Either<Rounds, string>> => {
   const latency = paths.map(() => new Array<number>())
   const firstLine = paths.map(() => new Array<number>())
   for (let round = 0; round < warmup + total; round++) {
@@ -30,14 +43,16 @@ export const rounds = async (
       const index = (round + k) % paths.length
       const path = paths[index]
       if (path === undefined) continue
-      const reply = await send(path.target)
+      const sent = await send(path.target)
+      if (Either.isLeft(sent)) return Either.left(sent.left)
+      const reply = sent.right
       if (round >= warmup) {
         latency[index]?.push(reply.ms)
         firstLine[index]?.push(reply.firstLineMs)
       }
     }
   }
-  return { latency, firstLine }
+  return Either.right({ latency, firstLine })
 }
 
 export const row = (name: string, s: Summary, direct: Summary) => [
@@ -69,17 +84,16 @@ export const overhead = (ctx: BenchContext): Effect.Effect<OverheadResult, Bench
     const measured = yield* withTarget(ctx.sim.url, 1, (direct) =>
       withTarget(proxy.url, 1, (bare) =>
         withTarget(foreman.url, 1, (daemon) =>
-          attempt("sequential /api/chat", () =>
+          attemptResult("sequential /api/chat", () =>
             rounds(
               [{ name: "direct", target: direct }, { name: "bare proxy", target: bare }, { name: "foreman", target: daemon }],
               total,
               warmup,
               async (target) => {
                 const reply = await target.send("POST", "/api/chat", { body, keepBody: true })
-                if (reply.status !== 200 || !reply.body.includes("\"done\":true")) {
-                  throw new Error(`${target.url}/api/chat answered ${reply.status}: ${reply.body.slice(0, 300)}`)
-                }
-                return reply
+                return reply.status === 200 && reply.body.includes("\"done\":true")
+                  ? Either.right(reply)
+                  : Either.left(`${target.url}/api/chat answered ${reply.status}: ${reply.body.slice(0, 300)}`)
               }
             )))))
     const requests = total + warmup

@@ -1,9 +1,9 @@
-import { Effect } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import { performance } from "node:perf_hooks"
+import { BenchError, during } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
-import { sleep } from "../http.js"
 import { chatBody, decodeHealth, simStats, submitJobs } from "../jobs.js"
-import { attempt, type BenchError, type Memory, startForeman, withTarget } from "../processes.js"
+import { type Memory, startForeman, withTarget } from "../processes.js"
 import { goal, type Section } from "../report.js"
 import { fixed, median, whole } from "../stats.js"
 import { lineChart, palette } from "../svg.js"
@@ -36,34 +36,42 @@ const drain = (ctx: BenchContext, backlog: number, window: number): Effect.Effec
     const idle = foreman.memory()
     yield* sim.refuse
     const filled = yield* withTarget(foreman.url, submitters, (daemon) =>
-      attempt(`queueing ${backlog} jobs`, async () => {
-        const submitted = await submitJobs(daemon, backlog, submitters, (i) => chatBody(model, `job ${i}`))
+      Effect.gen(function*() {
+        const submitted = yield* submitJobs(daemon, backlog, submitters, (i) => chatBody(model, `job ${i}`), 60 * 60_000)
         const filled = foreman.memory()
-        await sleep(settleMs)
+        yield* Effect.sleep(Duration.millis(settleMs))
         // The first job was claimed before the worker found the target gone; it is back in the queue.
-        let queuedNow = -1
-        for (let tries = 0; tries < 100 && queuedNow !== backlog; tries++) {
-          if (tries > 0) await sleep(100)
-          queuedNow = decodeHealth((await daemon.expect("GET", "/healthz", 200)).body).queued
-        }
-        if (queuedNow !== backlog) throw new Error(`healthz says ${queuedNow} queued, expected ${backlog}`)
+        // Up to 100 reads of /healthz, 100 ms apart, until it counts the whole backlog.
+        const queuedNow = yield* Effect.flatMap(daemon.expect("GET", "/healthz", 200), (reply) => decodeHealth(reply.body)).pipe(
+          Effect.map((health) => health.queued),
+          Effect.repeat(Schedule.spaced(Duration.millis(100)).pipe(
+            Schedule.intersect(Schedule.recurs(99)),
+            Schedule.whileInput((queued: number) => queued !== backlog),
+            Schedule.passthrough
+          ))
+        )
+        if (queuedNow !== backlog) return yield* new BenchError({ message: `healthz says ${queuedNow} queued, expected ${backlog}` })
         return { submitsPerSecond: backlog / (submitted.submitMs / 1000), filled, settled: foreman.memory() }
-      }))
+      }).pipe(during(`queueing ${backlog} jobs`)))
     yield* sim.restore
     const target = skip + window
     const curve = yield* withTarget(sim.url, 1, (stats) =>
-      attempt("the drain", async () => {
+      Effect.suspend(() => {
         const points: Array<readonly [number, number]> = []
         const start = performance.now()
         // Bounded: a drain far below the goal still ends, and the rate is taken over what was done.
         const limitMs = Math.max(120_000, target * 40)
-        for (;;) {
-          const generations = (await simStats(stats)).generations
-          points.push([(performance.now() - start) / 1000, generations])
-          if (generations >= target || performance.now() - start > limitMs) return points
-          await sleep(25)
-        }
-      }))
+        return simStats(stats).pipe(
+          Effect.map((counters) => {
+            points.push([(performance.now() - start) / 1000, counters.generations])
+            return counters.generations
+          }),
+          Effect.repeat(Schedule.spaced(Duration.millis(25)).pipe(
+            Schedule.whileInput((generations: number) => generations < target && performance.now() - start <= limitMs)
+          )),
+          Effect.as(points)
+        )
+      }).pipe(during("the drain")))
     const from = curve.find(([, g]) => g >= skip) ?? curve[0] ?? [0, 0]
     const to = curve.find(([, g]) => g >= target) ?? curve[curve.length - 1] ?? from
     const rate = (to[1] - from[1]) / (to[0] - from[0])

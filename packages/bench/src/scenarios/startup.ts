@@ -1,7 +1,7 @@
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
+import type { BenchError } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
-import { sleep } from "../http.js"
-import { attempt, type BenchError, startForeman } from "../processes.js"
+import { startForeman } from "../processes.js"
 import { goal, type Section } from "../report.js"
 import { fixed, median } from "../stats.js"
 
@@ -13,7 +13,7 @@ export const startup = (ctx: BenchContext): Effect.Effect<Section, BenchError> =
     for (let i = 0; i < starts; i++) {
       runs.push(yield* Effect.scoped(Effect.gen(function*() {
         const foreman = yield* startForeman({ bin: ctx.foremanBin, nodeArgs: ctx.foremanNodeArgs, ollamaUrl: ctx.sim.url })
-        yield* attempt("idling", () => sleep(idleSettleMs))
+        yield* Effect.sleep(Duration.millis(idleSettleMs))
         return { startMs: foreman.startMs, rssMB: foreman.memory().rssMB }
       })))
     }

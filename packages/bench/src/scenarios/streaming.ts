@@ -1,7 +1,8 @@
-import { Effect, type Scope } from "effect"
+import { Effect, Either, type Scope } from "effect"
+import { attemptResult, type BenchError } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
 import { chatBody } from "../jobs.js"
-import { attempt, type BenchError, startBareProxy, startForeman, withTarget } from "../processes.js"
+import { startBareProxy, startForeman, withTarget } from "../processes.js"
 import { goal, type Section } from "../report.js"
 import { fixed, summarize } from "../stats.js"
 import { model, rounds, row } from "./overhead.js"
@@ -25,7 +26,7 @@ export const streaming = (ctx: BenchContext): Effect.Effect<StreamingResult, Ben
     const measured = yield* withTarget(sim.url, 1, (direct) =>
       withTarget(proxy.url, 1, (bare) =>
         withTarget(foreman.url, 1, (daemon) =>
-          attempt("streamed /api/chat", () =>
+          attemptResult("streamed /api/chat", () =>
             rounds(
               [{ name: "direct", target: direct }, { name: "bare proxy", target: bare }, { name: "foreman", target: daemon }],
               total,
@@ -33,10 +34,9 @@ export const streaming = (ctx: BenchContext): Effect.Effect<StreamingResult, Ben
               async (target) => {
                 const reply = await target.send("POST", "/api/chat", { body, timeoutMs: 60_000 })
                 // Every chunk plus the final done line.
-                if (reply.status !== 200 || reply.lines !== tokens + 1) {
-                  throw new Error(`${target.url}/api/chat answered ${reply.status} with ${reply.lines} lines, expected ${tokens + 1}`)
-                }
-                return reply
+                return reply.status === 200 && reply.lines === tokens + 1
+                  ? Either.right(reply)
+                  : Either.left(`${target.url}/api/chat answered ${reply.status} with ${reply.lines} lines, expected ${tokens + 1}`)
               }
             )))))
     const cpu = {

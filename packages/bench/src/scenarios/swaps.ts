@@ -1,9 +1,10 @@
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { performance } from "node:perf_hooks"
+import { attemptResult, BenchError, during } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
-import { sleep } from "../http.js"
 import { chatBody, listJobs, simStats, submitJobs, wallMs } from "../jobs.js"
-import { attempt, type BenchError, startForeman, withTarget } from "../processes.js"
+import { pollUntil } from "../poll.js"
+import { startForeman, withTarget } from "../processes.js"
 import { goal, type Section } from "../report.js"
 import { fixed, whole } from "../stats.js"
 
@@ -19,13 +20,18 @@ export const swaps = (ctx: BenchContext): Effect.Effect<Section, BenchError> =>
     const fifo = yield* Effect.scoped(Effect.gen(function*() {
       const sim = yield* ctx.sims.start({ loadDelayMs })
       return yield* withTarget(sim.url, 1, (target) =>
-        attempt("the FIFO drain", async () => {
-          const start = performance.now()
-          for (let i = 0; i < jobs; i++) {
-            await target.expect("POST", "/api/chat", 200, chatBody(modelAt(i), `job ${i}`, { stream: false }))
-          }
-          const ms = performance.now() - start
-          return { swaps: (await simStats(target)).swaps, ms }
+        Effect.gen(function*() {
+          // A plain async loop, timed as a whole; a wrong status comes back as Left.
+          const ms = yield* attemptResult("the FIFO drain", async () => {
+            const start = performance.now()
+            for (let i = 0; i < jobs; i++) {
+              const reply = await target.check("POST", "/api/chat", 200, chatBody(modelAt(i), `job ${i}`, { stream: false }))
+              if (Either.isLeft(reply)) return Either.left(reply.left)
+            }
+            return Either.right(performance.now() - start)
+          })
+          const stats = yield* simStats(target).pipe(during("the FIFO drain"))
+          return { swaps: stats.swaps, ms }
         }))
     }))
 
@@ -37,28 +43,31 @@ export const swaps = (ctx: BenchContext): Effect.Effect<Section, BenchError> =>
       yield* sim.refuse
       return yield* withTarget(foreman.url, 1, (daemon) =>
         Effect.gen(function*() {
-          yield* attempt("queueing the backlog", () => submitJobs(daemon, jobs, 1, (i) => chatBody(modelAt(i), `job ${i}`)))
+          yield* submitJobs(daemon, jobs, 1, (i) => chatBody(modelAt(i), `job ${i}`)).pipe(during("queueing the backlog"))
           yield* sim.restore
           return yield* withTarget(sim.url, 1, (target) =>
-            attempt("foreman's drain", async () => {
+            Effect.gen(function*() {
+              const limitMs = 120_000
               const start = Date.now()
               // Three loads (empty generates) plus one generation per job.
-              while ((await simStats(target)).generations < jobs + models.length) {
-                if (Date.now() - start > 120_000) throw new Error("the backlog did not drain within 120 s")
-                await sleep(25)
-              }
-              let all = await listJobs(daemon)
-              while (all.some((job) => job.state !== "done")) {
-                if (Date.now() - start > 120_000) throw new Error("not every job is done after 120 s")
-                await sleep(25)
-                all = await listJobs(daemon)
-              }
+              yield* pollUntil(simStats(target), (stats) => stats.generations >= jobs + models.length, {
+                everyMs: 25,
+                timeoutMs: limitMs,
+                onTimeout: () => new BenchError({ message: "the backlog did not drain within 120 s" })
+              })
+              // Within what is left of the same 120 s.
+              const all = yield* pollUntil(listJobs(daemon), (listed) => listed.every((job) => job.state === "done"), {
+                everyMs: 25,
+                timeoutMs: Math.max(0, limitMs - (Date.now() - start)),
+                onTimeout: () => new BenchError({ message: "not every job is done after 120 s" })
+              })
               const order = [...all].sort((a, b) => wallMs(a.started_at) - wallMs(b.started_at) || a.id.localeCompare(b.id))
               const switches = order.filter((job, i) => i === 0 || order[i - 1]?.model !== job.model).length
               const first = Math.min(...all.map((job) => wallMs(job.started_at)))
               const last = Math.max(...all.map((job) => wallMs(job.finished_at)))
-              return { swaps: (await simStats(target)).swaps, switches, ms: last - first, jobs: all.length }
-            }))
+              const stats = yield* simStats(target)
+              return { swaps: stats.swaps, switches, ms: last - first, jobs: all.length }
+            }).pipe(during("foreman's drain")))
         }))
     }))
 

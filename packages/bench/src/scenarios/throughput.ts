@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import type { BenchContext } from "../config.js"
-import type { BenchError } from "../processes.js"
+import type { BenchError } from "../BenchError.js"
 import { goal, type Section } from "../report.js"
 import { fixed, median, whole } from "../stats.js"
 import { asyncRun, type AsyncRunResult } from "./asyncRun.js"

@@ -1,8 +1,8 @@
 import { Effect, type Scope } from "effect"
 import * as Http from "node:http"
+import { BenchError, during } from "../BenchError.js"
 import type { BenchContext } from "../config.js"
-import { sleep } from "../http.js"
-import { attempt, BenchError } from "../processes.js"
+import { pollUntil } from "../poll.js"
 import { goal, type Section } from "../report.js"
 import { fixed, median, whole } from "../stats.js"
 import { asyncRun, type AsyncRunResult } from "./asyncRun.js"
@@ -69,13 +69,11 @@ export const webhooks = (ctx: BenchContext): Effect.Effect<Section, BenchError, 
       receiver.reset()
       const run = yield* asyncRun(ctx, { jobs, submitters, webhookUrl: receiver.url })
       // Every job sends queued, loading/working and done; wait for every done event.
-      yield* attempt("webhooks to arrive", async () => {
-        const start = Date.now()
-        while (receiver.done < jobs) {
-          if (Date.now() - start > 120_000) throw new Error(`${receiver.done} of ${jobs} done events after 120 s`)
-          await sleep(20)
-        }
-      })
+      yield* pollUntil(Effect.sync(() => receiver.done), (done) => done >= jobs, {
+        everyMs: 20,
+        timeoutMs: 120_000,
+        onTimeout: () => new BenchError({ message: `${receiver.done} of ${jobs} done events after 120 s` })
+      }).pipe(during("webhooks to arrive"))
       if (receiver.events < jobs * 3) {
         return yield* new BenchError({ message: `only ${receiver.events} webhook events for ${jobs} jobs` })
       }
