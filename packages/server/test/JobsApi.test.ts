@@ -191,6 +191,17 @@ describe("async jobs API", () => {
         expect(response.status, path).toBe(status)
         expect(yield* json(response)).toEqual({ _tag: tag, error: expect.any(String) })
       }
+      // A known route with the wrong method: 405 in foreman's shape, saying what it accepts.
+      for (const [method, path, allow] of [
+        ["PUT", "/jobs", "GET, POST, HEAD"],
+        ["POST", "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV", "GET, DELETE, HEAD"],
+        ["DELETE", "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", "GET, HEAD"],
+        ["POST", "/healthz", "GET, HEAD"]
+      ] as const) {
+        const response = yield* Effect.promise(() => fetch(`${foreman.url}${path}`, { method }))
+        expect([response.status, response.headers.get("allow")], `${method} ${path}`).toEqual([405, allow])
+        expect(yield* json(response)).toEqual({ _tag: "MethodNotAllowed", error: expect.stringContaining(allow) })
+      }
       const list = yield* json<JobList>(yield* get(`${foreman.url}/jobs`))
       expect(list.jobs).toEqual([])
     }).pipe(Effect.scoped))

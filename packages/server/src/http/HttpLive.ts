@@ -11,6 +11,7 @@ import { HealthApiLive } from "./HealthApiLive.js"
 import { JobEventStream } from "./JobEventStream.js"
 import { JobsApiLive } from "./JobsApiLive.js"
 import { MetricsApiLive } from "./MetricsApiLive.js"
+import { MethodNotAllowedLive } from "./MethodNotAllowed.js"
 import { metricsMiddleware } from "./MetricsMiddleware.js"
 import { OllamaRoutesLive } from "./OllamaRoutes.js"
 
@@ -37,7 +38,7 @@ export const HttpAppLive = Layer.unwrapEffect(
 ).pipe(
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
-  Layer.provide(OllamaRoutesLive),
+  Layer.provide([OllamaRoutesLive, MethodNotAllowedLive]),
   Layer.provide(ApiLive)
 )
 

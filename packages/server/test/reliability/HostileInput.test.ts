@@ -280,7 +280,7 @@ layer(HostileTargetLive, { excludeTestServices: true, timeout: "120 seconds" })(
       yield* property("list-query", arbitrary, runs(200))
     }), timeout)
 
-  it.effect("wrong methods on every route: 405 in Ollama's or OpenAI's shape, Ollama's plain 404 on foreman's routes", () =>
+  it.effect("wrong methods on every route: 405 in the family's shape (Ollama's, OpenAI's or foreman's), or Ollama's plain 404 for methods no route knows", () =>
     Effect.gen(function*() {
       const target = yield* HostileTarget
       const wrong = routeTable(target.seeded).flatMap(({ path, served }) =>
