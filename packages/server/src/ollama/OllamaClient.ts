@@ -1,9 +1,10 @@
-import { Headers, HttpBody, HttpClient, HttpClientRequest, type HttpClientResponse } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import type { Headers } from "@effect/platform"
+import { NodeStream } from "@effect/platform-node"
+import { Duration, Effect, Option, Redacted, Stream } from "effect"
+import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { ConnectionError, ollamaErrorText, UpstreamHttpError } from "./OllamaErrors.js"
+import { sendToTarget, type TargetResponse } from "./TargetTransport.js"
 
 export interface RawRequest {
   readonly method: "GET" | "HEAD" | "POST" | "DELETE" | "PUT"
@@ -14,25 +15,14 @@ export interface RawRequest {
   readonly timeout?: Duration.DurationInput | undefined
 }
 
-export interface StreamedResponse {
-  readonly status: number
-  readonly headers: Headers.Headers
-  readonly body: Stream.Stream<Uint8Array, ConnectionError>
-}
+/** Status, headers and the body as it arrives. */
+export type StreamedResponse = TargetResponse
 
 export interface TextResponse {
   readonly status: number
   readonly headers: Headers.Headers
   readonly text: string
 }
-
-const describe = (error: HttpClientError): string => {
-  const cause = "cause" in error && error.cause instanceof Error ? error.cause : undefined
-  const code = cause !== undefined && "code" in cause && typeof cause.code === "string" ? ` (${cause.code})` : ""
-  return `target unreachable: ${cause?.message ?? error.reason}${code}`
-}
-
-const toConnectionError = (error: HttpClientError) => new ConnectionError({ message: describe(error) })
 
 const probeTimeout = Duration.seconds(5)
 
@@ -41,48 +31,41 @@ const probeTimeout = Duration.seconds(5)
  * our own messages, never the request, so the token cannot leak through them.
  */
 export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/OllamaClient", {
-  dependencies: [NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true })))],
-  effect: Effect.gen(function*() {
+  scoped: Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const http = yield* HttpClient.HttpClient
-    const token = Option.map(config.ollamaToken, Redacted.value)
-
-    const build = (request: RawRequest) => {
-      const base = HttpClientRequest.make(request.method)(`${config.ollamaUrl}${request.path}`)
-      const authed = Option.match(token, {
-        onNone: () => base,
-        onSome: (value) => HttpClientRequest.bearerToken(base, value)
-      })
-      const contentType = request.contentType ?? "application/json"
-      const body = request.body
-      if (body === undefined) return authed
-      if (typeof body === "string") return HttpClientRequest.setBody(authed, HttpBody.text(body, contentType))
-      if (body instanceof Uint8Array) return HttpClientRequest.setBody(authed, HttpBody.uint8Array(body, contentType))
-      return HttpClientRequest.setBody(authed, HttpBody.stream(body, contentType, request.contentLength))
-    }
-
-    const send = (request: RawRequest): Effect.Effect<HttpClientResponse.HttpClientResponse, ConnectionError> => {
-      const sent = http.execute(build(request)).pipe(Effect.mapError(toConnectionError))
-      return request.timeout === undefined ? sent : sent.pipe(
-        Effect.timeoutFail({
-          duration: request.timeout,
-          onTimeout: () => new ConnectionError({ message: `target did not answer within ${Duration.format(request.timeout ?? 0)}` })
-        })
-      )
-    }
-
-    const readText = (response: HttpClientResponse.HttpClientResponse) =>
-      response.text.pipe(Effect.mapError(toConnectionError))
-
-    const streamed = (response: HttpClientResponse.HttpClientResponse): StreamedResponse => ({
-      status: response.status,
-      headers: response.headers,
-      body: response.stream.pipe(Stream.mapError(toConnectionError))
+    const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent({ keepAlive: true })), (a) => Effect.sync(() => a.destroy()))
+    const authorization = Option.match(config.ollamaToken, {
+      onNone: () => ({}),
+      onSome: (token) => ({ authorization: `Bearer ${Redacted.value(token)}` })
     })
+
+    const send = (request: RawRequest): Effect.Effect<StreamedResponse, ConnectionError> =>
+      Effect.gen(function*() {
+        const body = request.body
+        const readable = body === undefined || typeof body === "string" || body instanceof Uint8Array
+          ? body
+          : yield* NodeStream.toReadable(body)
+        const length = typeof body === "string" ? Buffer.byteLength(body) : body instanceof Uint8Array ? body.byteLength : request.contentLength
+        const headers: Record<string, string> = {
+          ...authorization,
+          ...(body === undefined ? {} : { "content-type": request.contentType ?? "application/json" }),
+          ...(length === undefined ? {} : { "content-length": String(length) })
+        }
+        const sent = sendToTarget(agent, { method: request.method, url: new URL(`${config.ollamaUrl}${request.path}`), headers, body: readable })
+        return yield* request.timeout === undefined ? sent : sent.pipe(
+          Effect.timeoutFail({
+            duration: request.timeout,
+            onTimeout: () => new ConnectionError({ message: `target did not answer within ${Duration.format(request.timeout ?? 0)}` })
+          })
+        )
+      })
+
+    const readText = (response: StreamedResponse) =>
+      response.body.pipe(Stream.decodeText(), Stream.mkString)
 
     /** Any request, its body streamed back untouched whatever the status (passthrough routes). */
     const raw = Effect.fn("OllamaClient.raw")(function*(request: RawRequest) {
-      return streamed(yield* send(request))
+      return yield* send(request)
     })
 
     /** A request whose non-2xx answer is an UpstreamHttpError carrying Ollama's error text. */
@@ -92,7 +75,7 @@ export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/Ollama
         const text = yield* readText(response)
         return yield* new UpstreamHttpError({ status: response.status, error: ollamaErrorText(text) })
       }
-      return streamed(response)
+      return response
     })
 
     /** A whole-body request (tags, ps, show, loads). */
