@@ -4,7 +4,7 @@ import { Duration, Effect, Option, Redacted, Stream } from "effect"
 import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { ConnectionError, ollamaErrorText, UpstreamHttpError } from "./OllamaErrors.js"
-import { sendToTarget, type TargetResponse } from "./TargetTransport.js"
+import { describeNetworkError, type IncomingResponse, sendRequest } from "../transport/NodeHttpRequest.js"
 
 export interface RawRequest {
   readonly method: "GET" | "HEAD" | "POST" | "DELETE" | "PUT"
@@ -16,7 +16,9 @@ export interface RawRequest {
 }
 
 /** Status, headers and the body as it arrives. */
-export type StreamedResponse = TargetResponse
+export type StreamedResponse = IncomingResponse<ConnectionError>
+
+const unreachable = (error: unknown) => new ConnectionError({ message: `target unreachable: ${describeNetworkError(error)}` })
 
 export interface TextResponse {
   readonly status: number
@@ -51,7 +53,7 @@ export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/Ollama
           ...(body === undefined ? {} : { "content-type": request.contentType ?? "application/json" }),
           ...(length === undefined ? {} : { "content-length": String(length) })
         }
-        const sent = sendToTarget(agent, { method: request.method, url: new URL(`${config.ollamaUrl}${request.path}`), headers, body: readable })
+        const sent = sendRequest(agent, { method: request.method, url: `${config.ollamaUrl}${request.path}`, headers, body: readable }, unreachable)
         return yield* request.timeout === undefined ? sent : sent.pipe(
           Effect.timeoutFail({
             duration: request.timeout,

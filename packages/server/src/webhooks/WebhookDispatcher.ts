@@ -1,11 +1,10 @@
-import { HttpClient, HttpClientRequest } from "@effect/platform"
-import type { HttpClientError } from "@effect/platform/HttpClientError"
-import { NodeHttpClient } from "@effect/platform-node"
-import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Layer, Metric, Option, PubSub, Queue, Schedule } from "effect"
+import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Metric, Option, PubSub, Queue, Schedule, Stream } from "effect"
+import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
+import { describeNetworkError, sendRequest } from "../transport/NodeHttpRequest.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
 
 // Retry policy: 1s, 2s, 4s … doubling, each wait capped at 5 minutes, 10 retries. That is 11 attempts
@@ -75,14 +74,10 @@ export class WebhookDeliveryError extends Data.TaggedError("WebhookDeliveryError
 }
 
 // Our own words only: the request (which carries the signatures) is never stringified.
-const describe = (error: HttpClientError): WebhookDeliveryError => {
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
-    return new WebhookDeliveryError({ reason: "the webhook URL is not a valid URL", permanent: true })
-  }
-  const cause = error.cause instanceof Error ? error.cause : undefined
-  const code = cause !== undefined && "code" in cause && typeof cause.code === "string" ? ` (${cause.code})` : ""
-  return new WebhookDeliveryError({ reason: `receiver unreachable: ${cause?.message ?? error.reason}${code}`, permanent: false })
-}
+const unreachable = (error: unknown): WebhookDeliveryError =>
+  error instanceof Error && "code" in error && (error.code === "ERR_INVALID_URL" || error.code === "ERR_INVALID_PROTOCOL")
+    ? new WebhookDeliveryError({ reason: "the webhook URL is not a valid http(s) URL", permanent: true })
+    : new WebhookDeliveryError({ reason: `receiver unreachable: ${describeNetworkError(error)}`, permanent: false })
 
 const rejected = (status: number) =>
   new WebhookDeliveryError({
@@ -92,23 +87,18 @@ const rejected = (status: number) =>
     permanent: false
   })
 
-// A client of its own: no keep-alive, so an aborted or hanging receiver's socket is never reused,
-// and nothing is shared with the target's client. Node's client does not follow redirects.
-const WebhookHttpClientLive = NodeHttpClient.layerWithoutAgent.pipe(
-  Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: false }))
-)
-
 /**
  * Drains the webhook outbox: at-least-once, in order per job, concurrently across jobs. Outcomes
  * are recorded only on the outbox row; nothing here can fail, slow or change a job.
  */
 export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("foreman/WebhookDispatcher", {
-  dependencies: [WebhookHttpClientLive],
   scoped: Effect.gen(function*() {
     const config = yield* ForemanConfig
     const outbox = yield* WebhookOutbox
     const events = yield* JobEvents
-    const http = yield* HttpClient.HttpClient
+    // An agent of its own: no keep-alive, so an aborted or hanging receiver's socket is never
+    // reused, and nothing is shared with the target's connections.
+    const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent({ keepAlive: false })), (a) => Effect.sync(() => a.destroy()))
     const policy = yield* WebhookPolicy
 
     const doorbell = yield* Queue.sliding<void>(1)
@@ -124,15 +114,16 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         onNone: () => webhookIdHeaders(event.eventId, timestamp),
         onSome: (secret) => signatureHeaders(secret, event.eventId, timestamp, event.payload)
       })
-      const request = HttpClientRequest.post(event.url).pipe(
-        HttpClientRequest.setHeaders({ "user-agent": "foreman-webhooks", ...headers }),
-        HttpClientRequest.bodyText(event.payload, "application/json")
-      )
-      // Scoped: closing the scope aborts the request, so the unread response body frees its socket.
-      const status = yield* HttpClient.withScope(http).execute(request).pipe(
+      const request = {
+        method: "POST",
+        url: event.url,
+        headers: { "user-agent": "foreman-webhooks", "content-type": "application/json", ...headers },
+        body: event.payload
+      }
+      // The body is read to its end (inside the timeout) so the socket is released either way.
+      const status = yield* sendRequest(agent, request, unreachable).pipe(
+        Effect.tap((response) => Stream.runDrain(response.body)),
         Effect.map((response) => response.status),
-        Effect.mapError(describe),
-        Effect.scoped,
         Effect.timeoutFail({
           duration: policy.attemptTimeout,
           onTimeout: () =>
