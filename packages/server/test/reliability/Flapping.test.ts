@@ -2,13 +2,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { isTerminal } from "@foreman/domain"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { Duration, Effect, Fiber } from "effect"
-import { join } from "node:path"
-import { freePort } from "../support/daemon.js"
-import { tempDir } from "../support/tempDir.js"
 import { startReceiver } from "../support/webhookReceiver.js"
 import { checkChains } from "./support/events.js"
 import { answerOf, getJob, listAll, until } from "./support/jobsApi.js"
-import { awaitReady, spawnForeman } from "./support/process.js"
+import { runningForeman } from "./support/process.js"
 import { randomSource, report, scaled, seed, testTimeout } from "./support/scale.js"
 
 const models = ["a:1b", "b:1b"] as const
@@ -29,16 +26,7 @@ describe("a flapping target", () => {
         const arrivals = randomSource(seed + 1)
         const sim = yield* OllamaSim.start({ models, tokenDelayMs: 40, loadDelayMs: 30, recordLimit: 0 })
         const receiver = yield* startReceiver()
-        const dir = yield* tempDir
-        const port = yield* freePort
-        const url = `http://127.0.0.1:${port}`
-        const daemon = yield* spawnForeman({
-          FOREMAN_ADDR: `127.0.0.1:${port}`,
-          FOREMAN_OLLAMA_URL: sim.url,
-          FOREMAN_DB_PATH: join(dir, "foreman.db"),
-          FOREMAN_POLL_INTERVAL: "200ms"
-        })
-        yield* awaitReady(url, daemon)
+        const { url, daemon } = yield* runningForeman(sim.url)
         const started = Date.now()
         const deadline = started + flapMillis
 

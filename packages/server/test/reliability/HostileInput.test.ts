@@ -3,13 +3,10 @@ import type { JobList, JobView } from "@foreman/domain"
 import { OllamaSim, type SimHandle } from "@foreman/ollama-sim"
 import { Context, Effect, Layer } from "effect"
 import fc from "fast-check"
-import { join } from "node:path"
 import { ForemanConfig } from "../../src/config/ForemanConfig.js"
 import { Store } from "../../src/store/Store.js"
 import { WebhookOutbox } from "../../src/store/WebhookOutbox.js"
-import { freePort } from "../support/daemon.js"
 import { postJson, startForeman, text } from "../support/foreman.js"
-import { tempDir } from "../support/tempDir.js"
 import {
   badArtifactName,
   badJobIdSegment,
@@ -26,7 +23,7 @@ import {
   unknownUlid
 } from "./support/hostile.js"
 import { until } from "./support/jobsApi.js"
-import { awaitReady, type ForemanProcess, spawnForeman } from "./support/process.js"
+import { type ForemanProcess, runningForeman } from "./support/process.js"
 import { rawRequest, rawSocket } from "./support/rawHttp.js"
 import { report, scaled, seed } from "./support/scale.js"
 
@@ -51,18 +48,7 @@ const HostileTargetLive = Layer.scoped(
   HostileTarget,
   Effect.gen(function*() {
     const sim = yield* OllamaSim.start({ models: [installedModel, "qwen3:8b"], recordLimit: 50 })
-    const dir = yield* tempDir
-    const port = yield* freePort
-    const url = `http://127.0.0.1:${port}`
-    const dbPath = join(dir, "foreman.db")
-    const daemon = yield* spawnForeman({
-      FOREMAN_ADDR: `127.0.0.1:${port}`,
-      FOREMAN_OLLAMA_URL: sim.url,
-      FOREMAN_DB_PATH: dbPath,
-      FOREMAN_POLL_INTERVAL: "200ms",
-      FOREMAN_MAX_BODY: `${bodyLimit / 1024}KiB`
-    })
-    yield* awaitReady(url, daemon)
+    const { url, port, dbPath, daemon } = yield* runningForeman(sim.url, { FOREMAN_MAX_BODY: `${bodyLimit / 1024}KiB` })
     const accepted = yield* postJson(`${url}/jobs`, { model: installedModel, stream: false, messages: [{ role: "user", content: "seed" }] }).pipe(
       Effect.flatMap((response) => Effect.promise(() => response.json() as Promise<{ job_id: string }>))
     )

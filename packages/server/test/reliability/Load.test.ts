@@ -1,11 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { Effect, Fiber } from "effect"
-import { join } from "node:path"
-import { freePort } from "../support/daemon.js"
-import { tempDir } from "../support/tempDir.js"
 import { health, until } from "./support/jobsApi.js"
-import { awaitReady, spawnForeman } from "./support/process.js"
+import { runningForeman } from "./support/process.js"
 import { percentile, report, scaled, testTimeout } from "./support/scale.js"
 
 const callers = 1_000
@@ -60,17 +57,10 @@ describe("load: 1,000 sync chats held open at once", () => {
     () =>
       Effect.gen(function*() {
         const sim = yield* OllamaSim.start({ models: [model], recordLimit: 0 })
-        const dir = yield* tempDir
-        const port = yield* freePort
-        const url = `http://127.0.0.1:${port}`
-        const daemon = yield* spawnForeman({
-          FOREMAN_ADDR: `127.0.0.1:${port}`,
-          FOREMAN_OLLAMA_URL: sim.url,
-          FOREMAN_DB_PATH: join(dir, "foreman.db"),
-          FOREMAN_POLL_INTERVAL: "200ms",
-          ...(heapCapMiB === undefined ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapMiB}` })
-        })
-        yield* awaitReady(url, daemon)
+        const { url, daemon } = yield* runningForeman(
+          sim.url,
+          heapCapMiB === undefined ? {} : { NODE_OPTIONS: `--max-old-space-size=${heapCapMiB}` }
+        )
         const baseline = daemon.memory()
         const perWave: Array<{ held: number; peak: number; drainSeconds: number; firstAnswerSeconds: number; p50: number; p99: number }> = []
 

@@ -4,14 +4,12 @@ import { OllamaSim } from "@foreman/ollama-sim"
 import { Effect } from "effect"
 import { createHash, randomBytes } from "node:crypto"
 import { readdirSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { dirname, join } from "node:path"
 import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhooks/WebhookSignature.js"
-import { freePort } from "../support/daemon.js"
-import { tempDir } from "../support/tempDir.js"
 import { eventsByJob, startReceiver } from "../support/webhookReceiver.js"
 import { familyOf, installedModel } from "./support/hostile.js"
 import { until } from "./support/jobsApi.js"
-import { awaitReady, spawnForeman } from "./support/process.js"
+import { runningForeman } from "./support/process.js"
 import { rawRequest } from "./support/rawHttp.js"
 import { report, testTimeout } from "./support/scale.js"
 
@@ -75,18 +73,8 @@ describe("secrets and the token", () => {
 
         const sim = yield* OllamaSim.start({ requireToken: ollamaToken, recordLimit: 10_000 })
         const receiver = yield* startReceiver()
-        const dir = yield* tempDir
-        const port = yield* freePort
-        const url = `http://127.0.0.1:${port}`
-        const daemon = yield* spawnForeman({
-          FOREMAN_ADDR: `127.0.0.1:${port}`,
-          FOREMAN_OLLAMA_URL: sim.url,
-          FOREMAN_DB_PATH: join(dir, "foreman.db"),
-          FOREMAN_POLL_INTERVAL: "200ms",
-          FOREMAN_LOG_LEVEL: "debug",
-          ...secrets
-        })
-        yield* awaitReady(url, daemon)
+        const { url, port, dbPath, daemon } = yield* runningForeman(sim.url, { FOREMAN_LOG_LEVEL: "debug", ...secrets })
+        const dir = dirname(dbPath)
 
         const seen: Array<Seen> = []
         const call = (method: string, path: string, options: { readonly authorization?: string; readonly body?: string; readonly headers?: Record<string, string> } = {}) =>

@@ -1,6 +1,9 @@
 import { Effect, Schedule } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { freePort } from "../../support/daemon.js"
+import { tempDir } from "../../support/tempDir.js"
 import { daemonBundle } from "./bundle.js"
 
 export interface Memory {
@@ -98,3 +101,24 @@ export const awaitReady = (url: string, daemon: ForemanProcess, within: `${numbe
     ),
     Effect.orDie
   )
+
+/**
+ * A daemon in front of `ollamaUrl` on a free loopback port, its database in a fresh temp dir,
+ * answering /healthz. `env` adds to (or overrides) the defaults.
+ */
+export const runningForeman = (ollamaUrl: string, env: Readonly<Record<string, string>> = {}) =>
+  Effect.gen(function*() {
+    const dir = yield* tempDir
+    const port = yield* freePort
+    const url = `http://127.0.0.1:${port}`
+    const dbPath = join(dir, "foreman.db")
+    const daemon = yield* spawnForeman({
+      FOREMAN_ADDR: `127.0.0.1:${port}`,
+      FOREMAN_OLLAMA_URL: ollamaUrl,
+      FOREMAN_DB_PATH: dbPath,
+      FOREMAN_POLL_INTERVAL: "200ms",
+      ...env
+    })
+    yield* awaitReady(url, daemon)
+    return { url, port, dbPath, daemon } as const
+  })
