@@ -48,7 +48,7 @@ describe("Store", () => {
           expect(next.value.state).toBe(next.value.model === resident ? "working" : "loading")
           expect(next.value.attempt).toBe(1)
           resident = next.value.model
-          yield* store.transition(next.value.id, next.value.state, "done", { result: "{}" })
+          yield* store.transition(next.value, "done", { result: "{}" })
         }
         expect(order).toEqual([a1.id, a2.id, b1.id, b2.id, c1.id])
       })))
@@ -57,10 +57,10 @@ describe("Store", () => {
     withStore((store) =>
       Effect.gen(function*() {
         const job = yield* queue(store, "a")
-        const { job: cancelled } = yield* store.transition(job.id, "queued", "cancelled", { error: "cancelled" })
+        const { job: cancelled } = yield* store.transition(job, "cancelled", { error: "cancelled" })
         expect(cancelled.state).toBe("cancelled")
         expect(cancelled.finishedAt).not.toBeNull()
-        const again = yield* Effect.either(store.transition(job.id, "queued", "working"))
+        const again = yield* Effect.either(store.transition(job, "working"))
         expect(Either.getLeft(again).pipe(Option.map((e) => e._tag))).toEqual(Option.some("InvalidTransition"))
         const missing = yield* Effect.either(store.get(newId()))
         expect(Either.getLeft(missing).pipe(Option.map((e) => e._tag))).toEqual(Option.some("JobNotFound"))
@@ -72,7 +72,7 @@ describe("Store", () => {
       Effect.gen(function*() {
         const job = yield* queue(store, "a")
         const claimed = Option.getOrThrow(yield* store.claimNext(null)).job
-        yield* store.transition(job.id, claimed.state, "done", { result: `{"done":true}` }, [{
+        yield* store.transition(claimed, "done", { result: `{"done":true}` }, [{
           name: "completion",
           contentType: "text/plain; charset=utf-8",
           data: new TextEncoder().encode("héllo")
@@ -104,7 +104,7 @@ describe("Store", () => {
       Effect.gen(function*() {
         const old = yield* queue(store, "a")
         const live = yield* queue(store, "a")
-        yield* store.transition(old.id, "queued", "cancelled", {}, [{ name: "x", contentType: "text/plain", data: new Uint8Array([1]) }])
+        yield* store.transition(old, "cancelled", {}, [{ name: "x", contentType: "text/plain", data: new Uint8Array([1]) }])
         expect(yield* store.sweep(Date.now() + 1000)).toBe(1)
         expect(Either.isLeft(yield* Effect.either(store.get(old.id)))).toBe(true)
         expect(Option.isNone(yield* store.getArtifact(old.id, "x"))).toBe(true)
@@ -130,7 +130,7 @@ describe("Store", () => {
         const { job } = yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: "http://127.0.0.1:9/hook" })
         yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: null })
         const claimed = Option.getOrThrow(yield* store.claimNext("a"))
-        yield* store.transition(job.id, claimed.job.state, "done", { result: `{"done":true}` })
+        yield* store.transition(claimed.job, "done", { result: `{"done":true}` })
         // Only the head event of the job is due: its next event waits until this one is settled.
         const head = yield* outbox.due(Date.now() + 1000, 10)
         expect(head.map((e) => JSON.parse(e.payload).state)).toEqual(["queued"])
@@ -150,8 +150,10 @@ describe("Store", () => {
         const plan = (statement: string) =>
           Effect.map(sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN ${statement}`), (rows) => rows.map((r) => r.detail).join(" | "))
         const plans = [
-          yield* plan(`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`),
-          yield* plan(`SELECT * FROM jobs WHERE state = 'queued' AND model = 'a' ORDER BY id LIMIT 1`),
+          yield* plan(`SELECT * FROM jobs WHERE id = COALESCE(
+            (SELECT id FROM (SELECT id, created_at FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) WHERE created_at < 1),
+            (SELECT id FROM jobs WHERE state = 'queued' AND model = 'a' ORDER BY id LIMIT 1),
+            (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))`),
           yield* plan(`SELECT o.event_id FROM webhook_outbox o INDEXED BY webhook_outbox_pending
             WHERE o.status = 'pending' AND o.next_attempt_at <= 1
               AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job

@@ -1,5 +1,8 @@
 import type { HttpServerRequest } from "@effect/platform"
-import { Data, Effect, Stream } from "effect"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Data, Effect } from "effect"
+import { describeNetworkError } from "../transport/NodeHttpRequest.js"
+import { collectReadable } from "../transport/ReadableBody.js"
 
 export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly limit: number }> {
   override get message() {
@@ -22,14 +25,11 @@ export const readBody = (request: HttpServerRequest.HttpServerRequest, limit: nu
   Effect.gen(function*() {
     const declared = Number(request.headers["content-length"] ?? Number.NaN)
     if (declared > limit) return yield* new BodyTooLarge({ limit })
-    const collected = yield* request.stream.pipe(
-      Stream.mapError((error) => new BodyUnreadable({ reason: String(error.cause ?? error.reason) })),
-      Stream.runFold({ chunks: new Array<Uint8Array>(), size: 0 }, (acc, chunk) => {
-        acc.size += chunk.byteLength
-        if (acc.size <= limit) acc.chunks.push(chunk)
-        return acc
-      })
+    const collected = yield* collectReadable(
+      NodeHttpServerRequest.toIncomingMessage(request),
+      limit,
+      (error) => new BodyUnreadable({ reason: describeNetworkError(error) })
     )
-    if (collected.size > limit) return yield* new BodyTooLarge({ limit })
-    return Buffer.concat(collected.chunks, collected.size)
+    if (collected.bytes === undefined) return yield* new BodyTooLarge({ limit })
+    return collected.bytes
   })

@@ -1,6 +1,6 @@
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
-import { Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
@@ -108,16 +108,20 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
             yield* Ref.set(finished, true)
             return failure(wire, first.job, headers)
           }
+          // Whole batches of signals at a time, not one effect per chunk: a stream can be thousands of chunks.
           const rest = Stream.fromQueue(queue).pipe(
             Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
-            Stream.tap((signal) => Option.isSome(endedWith(signal)) ? Ref.set(finished, true) : Effect.void),
-            Stream.filterMap((signal): Option.Option<Uint8Array> =>
-              signal._tag === "Chunk"
-                ? Option.some(signal.bytes)
-                : signal.change.job.state === "failed" || signal.change.job.state === "cancelled"
-                ? Option.some(wire.errorChunk(signal.change.job.error ?? `job ${signal.change.job.state}`))
-                : Option.none()
-            )
+            Stream.mapChunksEffect((signals) => {
+              const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> =>
+                signal._tag === "Chunk"
+                  ? Option.some(signal.bytes)
+                  : signal.change.job.state === "failed" || signal.change.job.state === "cancelled"
+                  ? Option.some(wire.errorChunk(signal.change.job.error ?? `job ${signal.change.job.state}`))
+                  : Option.none())
+              return Chunk.some(signals, (signal) => Option.isSome(endedWith(signal)))
+                ? Effect.as(Ref.set(finished, true), bytes)
+                : Effect.succeed(bytes)
+            })
           )
           yield* Ref.set(handedOff, true)
           return HttpServerResponse.stream(

@@ -48,7 +48,16 @@ export class JobEvents extends Effect.Service<JobEvents>()("foreman/JobEvents", 
         return set === undefined ? Effect.void : Effect.forEach(set, (queue) => Queue.offer(queue, signal), { discard: true })
       })
 
-    const chunk = (id: JobId, bytes: Uint8Array) => offer(id, JobSignal.Chunk({ bytes }))
+    /**
+     * Synchronous so the worker can relay a chunk from inside the target's data event. Every
+     * subscription queue is unbounded, so an offer never waits and never drops.
+     */
+    const chunk = (id: JobId, bytes: Uint8Array): void => {
+      const set = byJob.get(id)
+      if (set === undefined) return
+      const signal = JobSignal.Chunk({ bytes })
+      for (const queue of set) queue.unsafeOffer(signal)
+    }
 
     const state = (change: Transitioned) =>
       Effect.zipRight(offer(change.job.id, JobSignal.State({ change })), PubSub.publish(changes, change))

@@ -48,8 +48,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         )
         : Effect.void
 
-    const move = (job: JobRecord, to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
-      store.transition(job.id, job.state, to, patch, artifacts).pipe(
+    const move = (job: JobRecord, to: JobState, patch: Parameters<typeof store.transition>[2] = {}, artifacts: Parameters<typeof store.transition>[3] = []) =>
+      store.transition(job, to, patch, artifacts).pipe(
         Effect.tap(events.state),
         Effect.map((change) => change.job),
         Effect.tap(recordFinish)
@@ -87,18 +87,16 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       Either.getOrElse(Either.map(readGenerationFields(job.payload, streamsByDefault(job.api)), (f) => f.stream), () => false)
 
     /** Streams the job's request to the target, publishing every chunk as it arrives. */
-    const generate = (job: JobRecord, delivered: Ref.Ref<boolean>) =>
+    const generate = (job: JobRecord, progress: { delivered: boolean }) =>
       Effect.gen(function*() {
         const marksDelivery = callerSeesChunks(job)
         const response = yield* ollama.streaming({ method: "POST", path: targetPath(job.api, job.endpoint), body: job.payload })
         const collector = new ResultCollector(job.endpoint, job.api)
-        yield* response.body.pipe(
-          Stream.runForEach((bytes) => {
-            collector.push(bytes)
-            const published = events.chunk(job.id, bytes)
-            return marksDelivery ? Effect.zipRight(published, Ref.set(delivered, true)) : published
-          })
-        )
+        yield* response.forEachChunk((bytes) => {
+          collector.push(bytes)
+          events.chunk(job.id, bytes)
+          if (marksDelivery) progress.delivered = true
+        })
         return collector
       })
 
@@ -133,8 +131,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const execute = (claim: Transitioned) => {
       const claimed = claim.job
       const current = Ref.unsafeMake(claimed)
-      const delivered = Ref.unsafeMake(false)
-      const step = (to: JobState, patch: Parameters<typeof store.transition>[3] = {}, artifacts: Parameters<typeof store.transition>[4] = []) =>
+      // Written from inside the target's data events, so a plain field rather than a Ref.
+      const progress = { delivered: false }
+      const step = (to: JobState, patch: Parameters<typeof store.transition>[2] = {}, artifacts: Parameters<typeof store.transition>[3] = []) =>
         Ref.get(current).pipe(
           Effect.flatMap((job) => move(job, to, patch, artifacts)),
           Effect.tap((job) => Ref.set(current, job))
@@ -148,7 +147,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
           yield* load(claimed.model)
           yield* step("working")
         }
-        const collector = yield* generate(claimed, delivered)
+        const collector = yield* generate(claimed, progress)
         const outcome = collector.finish()
         if (collector.error !== undefined) {
           return yield* step("failed", { error: collector.error, errorStatus: 500 })
@@ -165,8 +164,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       return run.pipe(
         Effect.catchTags({
           ConnectionError: (error) =>
-            Effect.all([Ref.get(current), Ref.get(delivered), countUpstreamError("connection")]).pipe(
-              Effect.flatMap(([job, wasDelivered]) => onConnectionError(job, error, wasDelivered))
+            Effect.all([Ref.get(current), countUpstreamError("connection")]).pipe(
+              Effect.flatMap(([job]) => onConnectionError(job, error, progress.delivered))
             ),
           UpstreamHttpError: (error) =>
             Ref.get(current).pipe(Effect.tap(countUpstreamError("http")), Effect.flatMap((job) => onUpstreamError(job, error)))

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import { SqlClient, type SqlError } from "@effect/sql"
 import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
 import { Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"
@@ -56,6 +56,13 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
 
     const nextEventId = monotonicUlid()
 
+    /**
+     * A write of more than one statement (an artifact, an outbox event) runs in a transaction; a
+     * single statement is atomic by itself and skips one, which costs as much as two statements.
+     */
+    const atomically = <A, E, R>(manyStatements: boolean, write: Effect.Effect<A, E, R>) =>
+      manyStatements ? sql.withTransaction(write) : write
+
     /** Builds the state event and, for a job with a webhook, queues it in the outbox (same transaction). */
     const announce = (job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
       Effect.gen(function*() {
@@ -104,7 +111,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         finishedAt: null
         // Typed fields we just built: validating them again costs ~5 % of a submit's CPU.
       }, true)
-      return yield* sql.withTransaction(
+      return yield* atomically(
+        record.webhookUrl !== null,
         sql`INSERT INTO jobs ${sql.insert({ ...record })}`.pipe(Effect.zipRight(announce(record, null, [])))
       )
     })
@@ -150,42 +158,57 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         return yield* Effect.fail(new InvalidTransition({ jobId: id, from, to, actual: current.state }))
       })
 
-    /** Moves a job from `from` to `to`, failing if it is no longer in `from`. */
+    /** Moves a job from the state it is in (`job.state`) to `to`, failing if it has moved since. */
+    const transitionFrom = (job: JobRecord, to: JobState, patch: TransitionPatch, artifacts: ReadonlyArray<NewArtifact>) =>
+      atomically(
+        artifacts.length > 0 || job.webhookUrl !== null,
+        transitionUnsafe(job.id, job.state, to, patch, artifacts)
+      )
+
+    /**
+     * Moves a job from `job.state`, the state its caller last saw, to `to`; fails with
+     * InvalidTransition if the job is no longer there.
+     */
     const transition = Effect.fn("Store.transition")(function*(
-      id: JobId,
-      from: JobState,
+      job: JobRecord,
       to: JobState,
       patch: TransitionPatch = {},
       artifacts: ReadonlyArray<NewArtifact> = []
     ) {
-      return yield* sql.withTransaction(transitionUnsafe(id, from, to, patch, artifacts))
+      return yield* transitionFrom(job, to, patch, artifacts)
     })
 
     /**
-     * Drain-by-model: the oldest queued job for the resident model, else the oldest queued job.
-     * Each lookup is one descent of an index, so the claim costs the same at 100k queued as at 1.
+     * Drain-by-model in one statement: the oldest queued job if it has waited past FOREMAN_MAX_WAIT
+     * (ADR-0018), else the resident model's oldest, else the oldest. COALESCE stops at the first
+     * subquery that finds one, and each is one descent of an index.
      */
-    const claimNext = Effect.fn("Store.claimNext")(function*(resident: string | null, maxWaitMillis: number | null = null) {
-      return yield* sql.withTransaction(Effect.gen(function*() {
-        // FOREMAN_MAX_WAIT: once the oldest queued job has waited longer than the bound, it goes
-        // next even if that costs a swap (ADR-0018). One more index descent, still O(log n).
-        const overdue = maxWaitMillis === null ? Option.none<JobRecord>() : Option.filter(
-          yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`.pipe(Effect.flatMap(one)),
-          (job) => Date.now() - job.createdAt > maxWaitMillis
-        )
-        const forResident = Option.isSome(overdue) || resident === null
-          ? []
-          : yield* sql`SELECT * FROM jobs WHERE state = 'queued' AND model = ${resident} ORDER BY id LIMIT 1`
-        const next = Option.isSome(overdue) ? overdue : yield* one(
-          forResident.length > 0 ? forResident : yield* sql`SELECT * FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1`
-        )
+    const nextQueued = (resident: string | null, maxWaitMillis: number | null) => {
+      const overdueBefore = maxWaitMillis === null ? -1 : Date.now() - maxWaitMillis
+      return sql`SELECT * FROM jobs WHERE id = COALESCE(
+          (SELECT id FROM (SELECT id, created_at FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) WHERE created_at < ${overdueBefore}),
+          (SELECT id FROM jobs WHERE state = 'queued' AND model = ${resident} ORDER BY id LIMIT 1),
+          (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))`.pipe(Effect.flatMap(one))
+    }
+
+    /**
+     * Claims the next job in drain-by-model order; the claim costs the same at 100k queued as at 1.
+     * The pick and the move are separate statements, not one transaction (a transaction costs as
+     * much as two statements). The move names `queued` as its from-state, so a job cancelled in
+     * between is not claimed: the claim just looks again.
+     */
+    const claimNext: (resident: string | null, maxWaitMillis?: number | null) => Effect.Effect<Option.Option<Transitioned>, SqlError.SqlError> =
+      Effect.fn("Store.claimNext")(function*(resident: string | null, maxWaitMillis: number | null = null) {
+        const next = yield* nextQueued(resident, maxWaitMillis)
         if (Option.isNone(next)) return Option.none<Transitioned>()
         const job = next.value
         const to: JobState = job.model === resident ? "working" : "loading"
-        const claimed = yield* transitionUnsafe(job.id, "queued", to, { attempt: job.attempt + 1 }, [])
-        return Option.some(claimed)
-      }))
-    })
+        return yield* transitionFrom(job, to, { attempt: job.attempt + 1 }, []).pipe(
+          Effect.map(Option.some),
+          Effect.catchTag("InvalidTransition", () => claimNext(resident, maxWaitMillis)),
+          Effect.catchTag("JobNotFound", () => claimNext(resident, maxWaitMillis))
+        )
+      })
 
     /**
      * After a crash, running async jobs go back to the queue; sync jobs are cancelled because the

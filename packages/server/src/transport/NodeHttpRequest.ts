@@ -4,6 +4,7 @@ import { Effect, Stream } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import type { Readable } from "node:stream"
+import { forEachChunk } from "./ReadableBody.js"
 
 export interface OutgoingRequest {
   readonly method: string
@@ -16,6 +17,8 @@ export interface IncomingResponse<E> {
   readonly status: number
   readonly headers: Headers.Headers
   readonly body: Stream.Stream<Uint8Array, E>
+  /** The body without a Stream, for hot paths: each chunk handed to `onChunk` as it arrives. */
+  readonly forEachChunk: (onChunk: (bytes: Uint8Array) => void) => Effect.Effect<void, E>
 }
 
 /** A network error in our own words: its message and code, never the request (it may carry secrets). */
@@ -65,7 +68,8 @@ export const sendRequest = <E>(
       return {
         status: res.statusCode ?? 502,
         headers: Headers.fromInput(res.headers),
-        body: NodeStream.fromReadable<E>(() => res, onError)
+        body: NodeStream.fromReadable<E>(() => res, onError),
+        forEachChunk: (onChunk) => forEachChunk(res, onChunk, onError)
       }
     })
   )
