@@ -2,10 +2,10 @@ import { Effect } from "effect"
 import type { Readable } from "node:stream"
 
 /**
- * Hands every chunk of a node Readable to `onChunk` as it arrives, in one asynchronous step rather
+ * Hands the bytes of a node Readable to `onChunk` as they arrive, in one asynchronous step rather
  * than an Effect Stream: a Stream costs ≈550 runtime operations per body even for one chunk, which
  * made it the largest single cost of a sync job (docs/adr/0023). `onChunk` runs synchronously inside
- * the stream's data event. Ends with the stream; fails on an error or a close before the end.
+ * the stream's readable event. Ends with the stream; fails on an error or a close before the end.
  * Interrupting destroys the stream, so an abandoned upstream request stops at the target too.
  */
 export const forEachChunk = <E>(
@@ -14,7 +14,16 @@ export const forEachChunk = <E>(
   onError: (error: unknown) => E
 ): Effect.Effect<void, E> =>
   Effect.async<void, E>((resume) => {
-    const onData = (chunk: Buffer | string) => onChunk(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+    // Paused mode: each `read()` returns everything buffered as one piece, so a burst of small
+    // HTTP chunks (a token each) is handed over, and relayed, as one (≈35 vs 53 ms of CPU for a
+    // 2,000-token stream, against one `data` event per HTTP chunk).
+    const onReadable = () => {
+      let chunk: Buffer | string | null = readable.read()
+      while (chunk !== null) {
+        onChunk(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+        chunk = readable.read()
+      }
+    }
     const onEnd = () => {
       cleanup()
       resume(Effect.void)
@@ -26,7 +35,7 @@ export const forEachChunk = <E>(
     // A socket closed mid-body ends some streams with `close` and no error.
     const onClose = () => onFail(new Error("the stream closed before its end"))
     const cleanup = () => {
-      readable.off("data", onData)
+      readable.off("readable", onReadable)
       readable.off("end", onEnd)
       readable.off("error", onFail)
       readable.off("close", onClose)
@@ -35,7 +44,7 @@ export const forEachChunk = <E>(
       resume(Effect.void)
       return
     }
-    readable.on("data", onData)
+    readable.on("readable", onReadable)
     readable.once("end", onEnd)
     readable.on("error", onFail)
     readable.once("close", onClose)
