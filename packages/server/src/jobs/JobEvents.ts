@@ -49,7 +49,7 @@ export class JobEvents extends Effect.Service<JobEvents>()("foreman/JobEvents", 
       })
 
     /**
-     * Synchronous so the worker can relay a chunk from inside the target's data event. Every
+     * Synchronous so the worker can relay a chunk from inside the target's stream callback. Every
      * subscription queue is unbounded, so an offer never waits and never drops.
      */
     const chunk = (id: JobId, bytes: Uint8Array): void => {

@@ -131,7 +131,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const execute = (claim: Transitioned) => {
       const claimed = claim.job
       const current = Ref.unsafeMake(claimed)
-      // Written from inside the target's data events, so a plain field rather than a Ref.
+      // Written from inside the target's stream callback, so a plain field rather than a Ref.
       const progress = { delivered: false }
       const step = (to: JobState, patch: Parameters<typeof store.transition>[2] = {}, artifacts: Parameters<typeof store.transition>[3] = []) =>
         Ref.get(current).pipe(
