@@ -17,10 +17,11 @@ const program = Effect.gen(function*() {
   const started = performance.now()
   // The digest first: a source edited during the build leaves a bundle that is not run.
   const digest = sourceDigest(cliRoot)
-  yield* bundleDaemon(partial)
+  const contents = yield* bundleDaemon(partial)
   yield* fs.rename(partial, outfile)
   yield* fs.writeFileString(join(cliRoot, "dist", "foreman.sources"), digest)
-  yield* Console.log(`built ${outfile} in ${Math.round(performance.now() - started)} ms`)
+  const size = `${(contents.bytes / 1_048_576).toFixed(1)} MB from ${contents.inputs.length} modules`
+  yield* Console.log(`built ${outfile} (${size}) in ${Math.round(performance.now() - started)} ms`)
 })
 
 NodeRuntime.runMain(program.pipe(Effect.provide(NodeContext.layer)), { disablePrettyLogger: true })

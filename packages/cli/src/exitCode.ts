@@ -1,4 +1,4 @@
-import { ValidationError } from "@effect/cli"
+import * as ValidationError from "@effect/cli/ValidationError"
 import type { ClientFailure, JobCancelled, JobFailed } from "@foreman/client"
 import type { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "@foreman/domain"
 import { ConfigError } from "effect"

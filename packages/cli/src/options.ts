@@ -1,4 +1,5 @@
-import { Args, Options } from "@effect/cli"
+import * as Args from "@effect/cli/Args"
+import * as Options from "@effect/cli/Options"
 import { JobId } from "@foreman/domain"
 
 /** `--json`: a machine-readable document on stdout instead of human output. */

@@ -1,4 +1,4 @@
-import { FileSystem } from "@effect/platform"
+import * as FileSystem from "@effect/platform/FileSystem"
 import type { SubmitJob } from "@foreman/domain"
 import { Effect, Either, Option, ParseResult, Schema } from "effect"
 import { text } from "node:stream/consumers"

@@ -1,4 +1,6 @@
-import { type HttpApiError, HttpClientError, type HttpClientResponse } from "@effect/platform"
+import type * as HttpApiError from "@effect/platform/HttpApiError"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { BadRequest, Unauthorized } from "@foreman/domain"
 import { Effect, Option, ParseResult, Schema } from "effect"
 import { DaemonError, DaemonUnreachable } from "./ClientErrors.js"

@@ -1,4 +1,4 @@
-import { HttpApiSchema } from "@effect/platform"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import { Schema } from "effect"
 
 // Foreman's own routes answer errors as {"_tag": …, "error": "…"} with the status annotated here.

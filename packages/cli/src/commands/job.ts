@@ -1,4 +1,5 @@
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { answerText, ForemanClient, JobCancelled, JobFailed } from "@foreman/client"
 import type { JobView } from "@foreman/domain"
 import { Clock, Console, Effect, Option } from "effect"

@@ -1,4 +1,5 @@
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { ForemanClient } from "@foreman/client"
 import { JobState } from "@foreman/domain"
 import { Clock, Console, Effect, Option } from "effect"

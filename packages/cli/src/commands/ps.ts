@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { ForemanClient } from "@foreman/client"
 import { Clock, Console, Effect } from "effect"
 import { jsonOption } from "../options.js"

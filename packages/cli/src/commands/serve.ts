@@ -1,4 +1,4 @@
-import { Command } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
 import { Console, Effect, Layer } from "effect"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.

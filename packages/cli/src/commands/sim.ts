@@ -1,4 +1,5 @@
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { Console, Effect, Option } from "effect"
 
 // Loaded on demand, like the daemon: only `foreman sim` needs it.

@@ -1,4 +1,5 @@
-import { Command, Options } from "@effect/cli"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
 import { answerText, ForemanClient, type JobCancelled, type JobFailed } from "@foreman/client"
 import { Console, Effect, Option } from "effect"
 import { jsonOption } from "../options.js"

@@ -1,4 +1,4 @@
-import type { HttpServerResponse } from "@effect/platform"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Clock, Effect, Ref, Stream } from "effect"
 import type { InstalledModel } from "../models/Inventory.js"
 import { Residency } from "../models/Residency.js"

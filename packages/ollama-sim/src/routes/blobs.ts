@@ -1,4 +1,4 @@
-import { HttpRouter } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { Inventory } from "../models/Inventory.js"

@@ -1,4 +1,4 @@
-import { HttpRouter } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
 import { Effect } from "effect"
 import { text } from "../wire/responses.js"

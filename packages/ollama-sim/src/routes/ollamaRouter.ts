@@ -1,4 +1,4 @@
-import { HttpRouter } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import { createBlob, headBlob } from "./blobs.js"
 import { chat } from "./chat.js"
 import { create } from "./create.js"

@@ -1,4 +1,5 @@
-import { HttpRouter, type HttpServerResponse } from "@effect/platform"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Clock, Effect, Either, Random } from "effect"
 import { Inventory } from "../models/Inventory.js"
 import { failIfInjected } from "../server/Faults.js"

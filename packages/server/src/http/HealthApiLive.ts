@@ -1,4 +1,4 @@
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { ForemanApi, Health } from "@foreman/domain"
 import { Effect, Option } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"

@@ -1,4 +1,4 @@
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { isTerminal, type JobEvent, type JobId } from "@foreman/domain"
 import { Duration, Effect, Exit, Option, Schedule, Scope, Stream } from "effect"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"

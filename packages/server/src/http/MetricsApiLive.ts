@@ -1,4 +1,4 @@
-import { HttpApiBuilder } from "@effect/platform"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { ForemanApi } from "@foreman/domain"
 import { Effect } from "effect"
 import { MetricsExporter } from "../metrics/MetricsExporter.js"

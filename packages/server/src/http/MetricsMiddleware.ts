@@ -1,4 +1,5 @@
-import { HttpMiddleware, HttpServerRequest } from "@effect/platform"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { Effect, Metric } from "effect"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 

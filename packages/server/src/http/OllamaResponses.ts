@@ -1,4 +1,4 @@
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 
 export const jsonContentType = "application/json; charset=utf-8"
 export const ndjsonContentType = "application/x-ndjson"

@@ -1,4 +1,4 @@
-import { HttpServerResponse } from "@effect/platform"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { jsonContentType } from "./OllamaResponses.js"
 
 export const eventStreamContentType = "text/event-stream"

@@ -1,4 +1,5 @@
-import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
 import { Chunk, Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"

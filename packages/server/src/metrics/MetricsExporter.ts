@@ -1,4 +1,5 @@
-import { Metrics, Resource } from "@effect/opentelemetry"
+import * as Metrics from "@effect/opentelemetry/Metrics"
+import * as Resource from "@effect/opentelemetry/Resource"
 import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
 import { Data, Effect, Metric } from "effect"
 import { Inventory } from "../inventory/Inventory.js"

@@ -1,5 +1,5 @@
-import type { Headers } from "@effect/platform"
-import { NodeStream } from "@effect/platform-node"
+import type * as Headers from "@effect/platform/Headers"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Duration, Effect, Option, Redacted, Stream } from "effect"
 import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"

@@ -1,4 +1,5 @@
-import { SqlClient, type SqlError } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type * as SqlError from "@effect/sql/SqlError"
 import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
 import { Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"

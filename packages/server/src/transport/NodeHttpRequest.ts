@@ -1,5 +1,5 @@
-import { Headers } from "@effect/platform"
-import { NodeStream } from "@effect/platform-node"
+import * as Headers from "@effect/platform/Headers"
+import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Effect, Stream } from "effect"
 import * as Http from "node:http"
 import * as Https from "node:https"

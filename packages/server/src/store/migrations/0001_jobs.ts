@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // Two indexes carry the drain-by-model claim: (state, model, id) answers "oldest queued job for

@@ -1,4 +1,4 @@
-import { SqlClient } from "@effect/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 
 // OpenAI-compatible /v1 generations are jobs too. A column beside `endpoint` says which wire
