@@ -1,10 +1,9 @@
 import type * as Headers from "@effect/platform/Headers"
 import * as NodeStream from "@effect/platform-node/NodeStream"
 import { Duration, Effect, Option, Redacted, Stream } from "effect"
-import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { ConnectionError, ollamaErrorText, UpstreamHttpError } from "./OllamaErrors.js"
-import { describeNetworkError, type IncomingResponse, sendRequest } from "../transport/NodeHttpRequest.js"
+import { describeNetworkError, type IncomingResponse, makeAgents, sendRequest } from "../transport/NodeHttpRequest.js"
 
 export interface RawRequest {
   readonly method: "GET" | "HEAD" | "POST" | "DELETE" | "PUT"
@@ -35,7 +34,7 @@ const probeTimeout = Duration.seconds(5)
 export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/OllamaClient", {
   scoped: Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent({ keepAlive: true })), (a) => Effect.sync(() => a.destroy()))
+    const agents = yield* makeAgents({ keepAlive: true })
     const authorization = Option.match(config.ollamaToken, {
       onNone: () => ({}),
       onSome: (token) => ({ authorization: `Bearer ${Redacted.value(token)}` })
@@ -53,7 +52,7 @@ export class OllamaClient extends Effect.Service<OllamaClient>()("foreman/Ollama
           ...(body === undefined ? {} : { "content-type": request.contentType ?? "application/json" }),
           ...(length === undefined ? {} : { "content-length": String(length) })
         }
-        const sent = sendRequest(agent, { method: request.method, url: `${config.ollamaUrl}${request.path}`, headers, body: readable }, unreachable)
+        const sent = sendRequest(agents, { method: request.method, url: `${config.ollamaUrl}${request.path}`, headers, body: readable }, unreachable)
         return yield* request.timeout === undefined ? sent : sent.pipe(
           Effect.timeoutFail({
             duration: request.timeout,

@@ -1,10 +1,9 @@
 import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Metric, Option, PubSub, Queue, Schedule, Stream } from "effect"
-import { Agent } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
-import { describeNetworkError, sendRequest } from "../transport/NodeHttpRequest.js"
+import { describeNetworkError, makeAgents, sendRequest } from "../transport/NodeHttpRequest.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
 
 // Retry policy: 1s, 2s, 4s … doubling, each wait capped at 5 minutes, 10 retries. That is 11 attempts
@@ -96,9 +95,9 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     const config = yield* ForemanConfig
     const outbox = yield* WebhookOutbox
     const events = yield* JobEvents
-    // An agent of its own: no keep-alive, so an aborted or hanging receiver's socket is never
+    // Pools of its own: no keep-alive, so an aborted or hanging receiver's socket is never
     // reused, and nothing is shared with the target's connections.
-    const agent = yield* Effect.acquireRelease(Effect.sync(() => new Agent({ keepAlive: false })), (a) => Effect.sync(() => a.destroy()))
+    const agents = yield* makeAgents({ keepAlive: false })
     const policy = yield* WebhookPolicy
 
     const doorbell = yield* Queue.sliding<void>(1)
@@ -121,7 +120,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         body: event.payload
       }
       // The body is read to its end (inside the timeout) so the socket is released either way.
-      const status = yield* sendRequest(agent, request, unreachable).pipe(
+      const status = yield* sendRequest(agents, request, unreachable).pipe(
         Effect.tap((response) => Stream.runDrain(response.body)),
         Effect.map((response) => response.status),
         Effect.timeoutFail({

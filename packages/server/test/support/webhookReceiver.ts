@@ -1,6 +1,7 @@
 import type { JobEvent } from "@foreman/domain"
 import { Effect } from "effect"
-import { createServer, type IncomingHttpHeaders } from "node:http"
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer as createTlsServer } from "node:https"
 
 export interface ReceivedEvent {
   readonly body: string
@@ -8,12 +9,21 @@ export interface ReceivedEvent {
   readonly headers: IncomingHttpHeaders
 }
 
-/** A real HTTP webhook receiver on loopback that records every delivery (200 unless told otherwise). */
-export const startReceiver = (answer: (event: JobEvent) => number = () => 200) =>
+/** A certificate and its key, for a receiver that speaks HTTPS. */
+export interface TlsIdentity {
+  readonly key: string
+  readonly cert: string
+}
+
+/**
+ * A real HTTP webhook receiver on loopback that records every delivery (200 unless told otherwise).
+ * With `tls` it speaks HTTPS at `https://localhost:…` (the name the certificate is for).
+ */
+export const startReceiver = (answer: (event: JobEvent) => number = () => 200, tls?: TlsIdentity) =>
   Effect.acquireRelease(
     Effect.async<{ readonly url: string; readonly received: Array<ReceivedEvent>; readonly close: () => void }>((resume) => {
       const received: Array<ReceivedEvent> = []
-      const server = createServer((request, response) => {
+      const handle = (request: IncomingMessage, response: ServerResponse) => {
         let body = ""
         request.on("data", (chunk: Buffer) => (body += chunk.toString()))
         request.on("end", () => {
@@ -21,11 +31,13 @@ export const startReceiver = (answer: (event: JobEvent) => number = () => 200) =
           received.push({ body, event, headers: request.headers })
           response.writeHead(answer(event)).end()
         })
-      })
+      }
+      const server = tls === undefined ? createServer(handle) : createTlsServer(tls, handle)
       server.listen(0, "127.0.0.1", () => {
         const address = server.address()
         const port = typeof address === "object" && address !== null ? address.port : 0
-        resume(Effect.succeed({ url: `http://127.0.0.1:${port}/hook`, received, close: () => server.close() }))
+        const url = tls === undefined ? `http://127.0.0.1:${port}/hook` : `https://localhost:${port}/hook`
+        resume(Effect.succeed({ url, received, close: () => server.close() }))
       })
     }),
     (receiver) => Effect.sync(() => receiver.close())

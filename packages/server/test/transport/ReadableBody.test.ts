@@ -1,24 +1,27 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Either, Fiber } from "effect"
 import { Agent, createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http"
-import { sendRequest } from "../../src/transport/NodeHttpRequest.js"
+import { type Agents, sendRequest } from "../../src/transport/NodeHttpRequest.js"
 import { collectReadable, forEachChunk } from "../../src/transport/ReadableBody.js"
+import { Agent as HttpsAgent } from "node:https"
 import { PassThrough } from "node:stream"
 
 /** A real server on a random loopback port, answering with `handler`; closed with the scope. */
 const serving = (handler: (req: IncomingMessage, res: ServerResponse) => void) =>
   Effect.acquireRelease(
-    Effect.async<{ readonly url: string; readonly agent: Agent; readonly server: Server }>((resume) => {
+    Effect.async<{ readonly url: string; readonly agent: Agent; readonly agents: Agents; readonly server: Server }>((resume) => {
       const server = createServer(handler)
       server.listen(0, "127.0.0.1", () => {
         const address = server.address()
         const port = typeof address === "object" && address !== null ? address.port : 0
-        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, agent: new Agent({ keepAlive: true }), server }))
+        const agent = new Agent({ keepAlive: true })
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, agent, agents: { http: agent, https: new HttpsAgent() }, server }))
       })
     }),
     (running) =>
       Effect.sync(() => {
         running.agent.destroy()
+        running.agents.https.destroy()
         running.server.closeAllConnections()
         running.server.close()
       })
@@ -35,11 +38,11 @@ const fail = (error: unknown) => `failed: ${error instanceof Error ? error.messa
 describe("ReadableBody", () => {
   it.scoped("hands every chunk over in order and ends with the body", () =>
     Effect.gen(function*() {
-      const { url, agent } = yield* serving((_req, res) => {
+      const { agents, url } = yield* serving((_req, res) => {
         res.write("a\n")
         setTimeout(() => res.end("b\n"), 20)
       })
-      const response = yield* sendRequest(agent, { method: "GET", url, headers: {}, body: undefined }, fail)
+      const response = yield* sendRequest(agents, { method: "GET", url, headers: {}, body: undefined }, fail)
       const seen: Array<string> = []
       yield* response.forEachChunk((bytes) => seen.push(Buffer.from(bytes).toString()))
       expect(seen.join("")).toBe("a\nb\n")
@@ -47,12 +50,12 @@ describe("ReadableBody", () => {
 
   it.scoped("a body cut off mid-way fails, after the chunks that did arrive", () =>
     Effect.gen(function*() {
-      const { url, agent } = yield* serving((_req, res) => {
+      const { agents, url } = yield* serving((_req, res) => {
         res.writeHead(200, { "content-type": "application/x-ndjson" })
         res.write("{\"part\":1}\n")
         setTimeout(() => res.socket?.destroy(), 20)
       })
-      const response = yield* sendRequest(agent, { method: "GET", url, headers: {}, body: undefined }, fail)
+      const response = yield* sendRequest(agents, { method: "GET", url, headers: {}, body: undefined }, fail)
       const seen: Array<string> = []
       const result = yield* Effect.either(response.forEachChunk((bytes) => seen.push(Buffer.from(bytes).toString())))
       expect(seen).toEqual(["{\"part\":1}\n"])
@@ -90,14 +93,14 @@ describe("ReadableBody", () => {
   it.scoped("interrupting the read closes the connection, so the far end stops sending", () =>
     Effect.gen(function*() {
       const closed = yield* Deferred.make<void>()
-      const { url, agent } = yield* serving((req, res) => {
+      const { agents, url } = yield* serving((req, res) => {
         const timer = setInterval(() => res.write("tick\n"), 5)
         req.socket.once("close", () => {
           clearInterval(timer)
           Deferred.unsafeDone(closed, Effect.void)
         })
       })
-      const response = yield* sendRequest(agent, { method: "GET", url, headers: {}, body: undefined }, fail)
+      const response = yield* sendRequest(agents, { method: "GET", url, headers: {}, body: undefined }, fail)
       const firstChunk = yield* Deferred.make<void>()
       const reading = yield* Effect.fork(response.forEachChunk(() => Deferred.unsafeDone(firstChunk, Effect.void)))
       yield* Deferred.await(firstChunk)
