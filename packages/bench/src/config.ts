@@ -36,8 +36,8 @@ export const fullCounts: Counts = {
   streaming: { tokens: 2000, warmup: 15, rounds: 100 },
   throughput: { jobs: 5000, submitters: 32, reps: 3 },
   swaps: { jobs: 300, loadDelayMs: 20 },
-  scale: { queued: 100_000, nearEmpty: 5_500, skip: 500, window: 5_000, submitters: 32, settleMs: 3000 },
-  startup: { starts: 5, idleSettleMs: 3000 },
+  scale: { queued: 100_000, nearEmpty: 5_500, skip: 500, window: 5_000, submitters: 32, settleMs: 60_000 },
+  startup: { starts: 5, idleSettleMs: 30_000 },
   webhooks: { jobs: 2000, submitters: 32, reps: 3 }
 }
 
@@ -46,8 +46,8 @@ export const quickCounts: Counts = {
   streaming: { tokens: 2000, warmup: 2, rounds: 5 },
   throughput: { jobs: 200, submitters: 32, reps: 1 },
   swaps: { jobs: 30, loadDelayMs: 20 },
-  scale: { queued: 400, nearEmpty: 200, skip: 20, window: 120, submitters: 32, settleMs: 1000 },
-  startup: { starts: 1, idleSettleMs: 1000 },
+  scale: { queued: 400, nearEmpty: 200, skip: 20, window: 120, submitters: 32, settleMs: 3000 },
+  startup: { starts: 1, idleSettleMs: 3000 },
   webhooks: { jobs: 100, submitters: 32, reps: 1 }
 }
 

@@ -1,4 +1,4 @@
-import { Effect, Schema, type Scope } from "effect"
+import { Duration, Effect, Schedule, Schema, type Scope } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
@@ -53,6 +53,28 @@ export const memoryOf = (pid: number): Memory => {
   }
   return { rssMB: kib("VmRSS"), peakMB: kib("VmHWM") }
 }
+
+/** RSS samples over a quiet stretch: (seconds since sampling began, MB), one a second, the first at 0. */
+export type RssCurve = ReadonlyArray<readonly [number, number]>
+
+/**
+ * Samples `memory` once a second for `forMs`. V8 gives the heap it grew back only once its memory
+ * reducer sees the allocation rate drop, 10–40 s into a quiet stretch on these machines, so RSS a
+ * few seconds after a burst is a transient, not what an idle daemon holds.
+ */
+export const sampleRss = (memory: () => Memory, forMs: number): Effect.Effect<RssCurve> =>
+  Effect.suspend(() => {
+    const samples: Array<readonly [number, number]> = []
+    const start = performance.now()
+    return Effect.sync(() => samples.push([(performance.now() - start) / 1000, memory().rssMB])).pipe(
+      Effect.repeat(Schedule.spaced(Duration.seconds(1)).pipe(Schedule.whileOutput(() => performance.now() - start < forMs))),
+      Effect.as(samples)
+    )
+  })
+
+/** The sample at or just after `seconds`; the last one when the curve is shorter. */
+export const rssAt = (curve: RssCurve, seconds: number): number =>
+  (curve.find(([at]) => at >= seconds - 0.05) ?? curve[curve.length - 1] ?? [0, Number.NaN])[1]
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc (Linux); NaN elsewhere. */
 export const cpuMsOf = (pid: number): number => {
