@@ -134,7 +134,7 @@ describe("Store", () => {
         // Only the head event of the job is due: its next event waits until this one is settled.
         const head = yield* outbox.due(Date.now() + 1000, 10)
         expect(head.map((e) => JSON.parse(e.payload).state)).toEqual(["queued"])
-        yield* outbox.delivered(head[0]?.eventId ?? "", 1)
+        yield* outbox.delivered([head[0]?.eventId ?? ""])
         const next = yield* outbox.due(Date.now() + 1000, 10)
         expect(next.map((e) => JSON.parse(e.payload))).toEqual([expect.objectContaining({ state: "working", previous_state: "queued", job_id: job.id })])
         expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 1, dead: 0 })

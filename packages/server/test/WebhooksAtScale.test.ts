@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobList } from "@foreman/domain"
 import { Effect, Redacted, Schedule } from "effect"
+import { WebhookDispatcher } from "../src/webhooks/WebhookDispatcher.js"
 import { verifyForemanSignature, verifyStandardWebhook } from "../src/webhooks/WebhookSignature.js"
 import { postJson, startForeman } from "./support/foreman.js"
 import { asBacklog } from "./support/backlog.js"
@@ -54,5 +55,13 @@ describe("webhooks at the issue's scale", () => {
         expect(headers["webhook-id"]).toBe((JSON.parse(body) as { event_id: string }).event_id)
       }
       expect(receiver.received.length).toBeGreaterThanOrEqual(30 * 3 + 3)
+      // Each event once, and each marked delivered (the marks are written in batches).
+      expect(new Set(receiver.received.map((r) => r.headers["webhook-id"])).size).toBe(receiver.received.length)
+      const counts = yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts)).pipe(
+        Effect.filterOrFail((c) => c.pending === 0),
+        Effect.retry(Schedule.spaced("50 millis")),
+        Effect.timeout("10 seconds")
+      )
+      expect(counts).toEqual({ pending: 0, delivered: receiver.received.length, dead: 0 })
     }).pipe(Effect.scoped), 120_000)
 })

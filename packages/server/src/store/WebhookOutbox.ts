@@ -39,10 +39,11 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       return yield* Effect.orDie(decode(rows))
     })
 
-    const delivered = Effect.fn("WebhookOutbox.delivered")(function*(eventId: string, attempts: number) {
+    /** Marks events delivered, each by the attempt that is in flight (one more than its row counts). */
+    const delivered = Effect.fn("WebhookOutbox.delivered")(function*(eventIds: ReadonlyArray<string>) {
       const now = Date.now()
-      yield* sql`UPDATE webhook_outbox SET status = 'delivered', attempts = ${attempts}, finished_at = ${now}, last_error = NULL
-        WHERE event_id = ${eventId}`
+      yield* sql`UPDATE webhook_outbox SET status = 'delivered', attempts = attempts + 1, finished_at = ${now}, last_error = NULL
+        WHERE event_id IN ${sql.in(eventIds)}`
     })
 
     const retryLater = Effect.fn("WebhookOutbox.retryLater")(function*(eventId: string, attempts: number, nextAttemptAt: number, error: string) {

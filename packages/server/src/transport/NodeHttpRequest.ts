@@ -44,12 +44,23 @@ export const describeNetworkError = (error: unknown): string => {
   return `${error instanceof Error ? error.message : String(error)}${code}`
 }
 
+const replayable = (body: OutgoingRequest["body"]): body is string | Uint8Array | undefined =>
+  body === undefined || typeof body === "string" || body instanceof Uint8Array
+
+/**
+ * A pooled keep-alive socket the peer closed while it sat idle: the request fails at once, before
+ * any answer, and node's documentation advises sending it again on a fresh socket.
+ */
+const isStaleSocket = (req: Http.ClientRequest, error: unknown): boolean =>
+  req.reusedSocket && error instanceof Error && "code" in error && (error.code === "ECONNRESET" || error.code === "EPIPE")
+
 /**
  * One HTTP request over node:http(s) through the pool for its scheme. foreman's outgoing traffic (every job's
  * generation, the passthrough routes, webhook deliveries) goes through here rather than the
  * platform's HttpClient, which cost ≈2.4 ms of CPU more per request than node:http itself,
  * measured side by side (ADR-0022). Interrupting the request, or its body stream, destroys the
- * socket, so a cancelled generation stops at the target too. Node does not follow redirects.
+ * socket, so a cancelled generation stops at the target too. Node does not follow redirects. A
+ * request with a body in hand is sent once more if its pooled socket turns out to be stale.
  */
 export const sendRequest = <E>(
   agents: Agents,
@@ -57,30 +68,42 @@ export const sendRequest = <E>(
   onError: (error: unknown) => E
 ): Effect.Effect<IncomingResponse<E>, E> =>
   Effect.async<Http.IncomingMessage, E>((resume) => {
-    let req: Http.ClientRequest
-    try {
-      const url = new URL(request.url)
-      const options = { method: request.method, headers: request.headers }
-      req = url.protocol === "https:"
-        ? Https.request(url, { ...options, agent: agents.https })
-        : Http.request(url, { ...options, agent: agents.http })
-    } catch (error) {
-      // An invalid URL (ERR_INVALID_URL), protocol (ERR_INVALID_PROTOCOL) or header value: node
-      // refuses before anything is sent.
-      resume(Effect.fail(onError(error)))
-      return
+    let current: Http.ClientRequest | undefined
+    const send = (retried: boolean) => {
+      let req: Http.ClientRequest
+      try {
+        const url = new URL(request.url)
+        const options = { method: request.method, headers: request.headers }
+        req = url.protocol === "https:"
+          ? Https.request(url, { ...options, agent: agents.https })
+          : Http.request(url, { ...options, agent: agents.http })
+      } catch (error) {
+        // An invalid URL (ERR_INVALID_URL), protocol (ERR_INVALID_PROTOCOL) or header value: node
+        // refuses before anything is sent.
+        resume(Effect.fail(onError(error)))
+        return
+      }
+      current = req
+      let answered = false
+      req.once("response", (res) => {
+        answered = true
+        resume(Effect.succeed(res))
+      })
+      // `on`, not `once`: an unheard second error event would take the daemon down.
+      req.on("error", (error) => {
+        if (!retried && !answered && isStaleSocket(req, error) && replayable(request.body)) send(true)
+        else resume(Effect.fail(onError(error)))
+      })
+      const body = request.body
+      if (replayable(body)) {
+        req.end(body)
+      } else {
+        body.on("error", (error) => req.destroy(error))
+        body.pipe(req)
+      }
     }
-    req.once("response", (res) => resume(Effect.succeed(res)))
-    // `on`, not `once`: an unheard second error event would take the daemon down.
-    req.on("error", (error) => resume(Effect.fail(onError(error))))
-    const body = request.body
-    if (body === undefined || typeof body === "string" || body instanceof Uint8Array) {
-      req.end(body)
-    } else {
-      body.on("error", (error) => req.destroy(error))
-      body.pipe(req)
-    }
-    return Effect.sync(() => req.destroy())
+    send(false)
+    return Effect.sync(() => current?.destroy())
   }).pipe(
     Effect.map((res): IncomingResponse<E> => {
       // A HEAD answer has no body to read: release the socket now.

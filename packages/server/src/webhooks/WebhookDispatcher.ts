@@ -1,4 +1,4 @@
-import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Metric, Option, PubSub, Queue, Schedule, Stream } from "effect"
+import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Metric, Option, PubSub, Queue, Schedule } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
@@ -17,6 +17,11 @@ export const webhookMaxAttempts = webhookMaxRetries + 1
 export const webhookAttemptTimeout = Duration.seconds(10)
 /** Deliveries in flight at once, each for a different job. */
 export const webhookConcurrency = 16
+/**
+ * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
+ * deliveries) share one read of the outbox and one write of what was delivered.
+ */
+export const webhookScanDelay = Duration.millis(5)
 /** Scan for due retries and for rows left over from a previous run this often. */
 export const webhookPollInterval = Duration.seconds(1)
 
@@ -78,6 +83,8 @@ const unreachable = (error: unknown): WebhookDeliveryError =>
     ? new WebhookDeliveryError({ reason: "the webhook URL is not a valid http(s) URL", permanent: true })
     : new WebhookDeliveryError({ reason: `receiver unreachable: ${describeNetworkError(error)}`, permanent: false })
 
+const ignoreChunk = (_bytes: Uint8Array): void => {}
+
 const rejected = (status: number) =>
   new WebhookDeliveryError({
     reason: status >= 300 && status < 400
@@ -95,10 +102,28 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     const config = yield* ForemanConfig
     const outbox = yield* WebhookOutbox
     const events = yield* JobEvents
-    // Pools of its own: no keep-alive, so an aborted or hanging receiver's socket is never
-    // reused, and nothing is shared with the target's connections.
-    const agents = yield* makeAgents({ keepAlive: false })
+    // Pools of their own, nothing shared with the target's connections. Keep-alive saves a TCP
+    // set-up and tear-down per event; a timed-out or failed attempt destroys its socket, so a hanging
+    // receiver's connection is never reused, and a stale idle one is retried on a fresh socket.
+    const agents = yield* makeAgents({ keepAlive: true })
     const policy = yield* WebhookPolicy
+    const timedOut = new WebhookDeliveryError({
+      reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
+      permanent: false
+    })
+
+    // Delivered events not yet marked so in the outbox: the next scan writes them in one statement
+    // before it reads what is due, and skips any still here, so none is handed out again. Marked at
+    // shutdown too (after the deliveries in flight stop); lost only with the process, and then sent
+    // again (at least once).
+    const deliveredIds = new Set<string>()
+    const markDelivered = Effect.suspend(() => {
+      if (deliveredIds.size === 0) return Effect.void
+      const ids = [...deliveredIds]
+      deliveredIds.clear()
+      return outbox.delivered(ids).pipe(Effect.tapErrorCause(() => Effect.sync(() => ids.forEach((id) => deliveredIds.add(id)))))
+    })
+    yield* Effect.addFinalizer(() => Effect.ignoreLogged(markDelivered))
 
     const doorbell = yield* Queue.sliding<void>(1)
     const wake = Queue.offer(doorbell, undefined).pipe(Effect.asVoid)
@@ -119,18 +144,12 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         headers: { "user-agent": "foreman-webhooks", "content-type": "application/json", ...headers },
         body: event.payload
       }
-      // The body is read to its end (inside the timeout) so the socket is released either way.
+      // The answer is read to its end (inside the timeout) so the socket goes back to the pool; a
+      // timeout destroys it instead.
       const status = yield* sendRequest(agents, request, unreachable).pipe(
-        Effect.tap((response) => Stream.runDrain(response.body)),
+        Effect.tap((response) => response.forEachChunk(ignoreChunk)),
         Effect.map((response) => response.status),
-        Effect.timeoutFail({
-          duration: policy.attemptTimeout,
-          onTimeout: () =>
-            new WebhookDeliveryError({
-              reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
-              permanent: false
-            })
-        })
+        Effect.timeoutFail({ duration: policy.attemptTimeout, onTimeout: () => timedOut })
       )
       if (status < 200 || status >= 300) return yield* rejected(status)
     })
@@ -158,7 +177,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       const attempts = event.attempts + 1
       yield* attempt(event).pipe(
         Effect.matchEffect({
-          onSuccess: () => Effect.zipRight(Metric.increment(ForemanMetrics.webhookDeliveries), outbox.delivered(event.eventId, attempts)),
+          onSuccess: () => Effect.zipRight(Metric.increment(ForemanMetrics.webhookDeliveries), Effect.sync(() => deliveredIds.add(event.eventId))),
           onFailure: (error) => Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), recordFailure(event, attempts, error))
         }),
         Effect.catchAllCause((cause) => Effect.logWarning("could not record a webhook outcome", cause)),
@@ -168,10 +187,11 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
 
     /** Starts a delivery for each due job that has none in flight, up to the concurrency limit. */
     const scan = Effect.gen(function*() {
+      yield* markDelivered
       const free = policy.concurrency - inFlight.size
       if (free <= 0) return
       const due = yield* outbox.due(yield* Clock.currentTimeMillis, free + inFlight.size)
-      const fresh = due.filter((event) => !inFlight.has(event.jobId)).slice(0, free)
+      const fresh = due.filter((event) => !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId)).slice(0, free)
       yield* Effect.forEach(fresh, (event) => {
         inFlight.add(event.jobId)
         // Free the job's slot before ringing, so the scan that follows sees its next event.
@@ -182,6 +202,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
 
     // Scans whenever rung: by a state change with a webhook, a finished delivery, or the poll.
     const loop = Queue.take(doorbell).pipe(
+      Effect.zipRight(Effect.sleep(webhookScanDelay)),
       Effect.zipRight(scan),
       Effect.catchAllCause((cause) => Effect.logWarning("webhook scan failed; trying again at the next poll", cause)),
       Effect.forever

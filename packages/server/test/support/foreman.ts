@@ -4,6 +4,7 @@ import { Context, Effect, Layer } from "effect"
 import { join } from "node:path"
 import { ForemanConfig } from "../../src/config/ForemanConfig.js"
 import { ForemanServerLive } from "../../src/ForemanServer.js"
+import { WebhookPolicy, type WebhookPolicyValues } from "../../src/webhooks/WebhookDispatcher.js"
 import { tempDir } from "./tempDir.js"
 
 export interface RunningForeman {
@@ -22,6 +23,8 @@ export interface StartOptions {
   readonly env?: Readonly<Record<string, string>>
   /** An already running sim to front instead of starting one. */
   readonly target?: SimHandle
+  /** Webhook delivery tunables in place of the defaults (e.g. a short attempt timeout). */
+  readonly webhookPolicy?: WebhookPolicyValues
 }
 
 /** A real foreman (SQLite file in a temp dir, HTTP on a random loopback port) in front of a real sim. */
@@ -38,7 +41,8 @@ export const startForeman = (options: StartOptions = {}) =>
       FOREMAN_LOG_LEVEL: "error",
       ...options.env
     })
-    const context = yield* Layer.build(ForemanServerLive.pipe(Layer.provide(config)))
+    const policy = options.webhookPolicy === undefined ? Layer.empty : Layer.succeed(WebhookPolicy, options.webhookPolicy)
+    const context = yield* Layer.build(ForemanServerLive.pipe(Layer.provide(config), Layer.provide(policy)))
     const address = Context.get(context, HttpServer.HttpServer).address
     const port = address._tag === "TcpAddress" ? address.port : 0
     const foreman: RunningForeman = {

@@ -1,10 +1,11 @@
+import { SqlClient } from "@effect/sql"
 import { describe, expect, it } from "@effect/vitest"
 import { JobEvent, type JobId } from "@foreman/domain"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { Duration, Effect, Schedule, Schema } from "effect"
 import { join } from "node:path"
 import { Jobs } from "../../src/jobs/Jobs.js"
-import { WebhookDispatcher } from "../../src/webhooks/WebhookDispatcher.js"
+import { WebhookDispatcher, webhookRetrySchedule } from "../../src/webhooks/WebhookDispatcher.js"
 import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhooks/WebhookSignature.js"
 import { type RunningForeman, startForeman } from "../support/foreman.js"
 import { tempDir } from "../support/tempDir.js"
@@ -109,6 +110,17 @@ describe("WebhookDispatcher", () => {
       }
     }).pipe(Effect.scoped))
 
+  it.live("a job's events go over one kept-alive connection", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver()
+      const foreman = yield* startForeman({ sim: { models: [model] } })
+      const job = yield* submit(foreman, receiver.url)
+      yield* until(terminalReceived(receiver.received, [job.id]))
+      const received = yield* receiver.received
+      expect(received.length).toBeGreaterThanOrEqual(3)
+      expect(new Set(received.map((r) => r.port)).size).toBe(1)
+    }).pipe(Effect.scoped))
+
   it.live("a receiver answering 500 twice gets the same event again with backoff, then the rest in order", () =>
     Effect.gen(function*() {
       const receiver = yield* startReceiver((n) => ({ status: n <= 2 ? 500 : 200 }))
@@ -152,6 +164,45 @@ describe("WebhookDispatcher", () => {
       // The stuck job's later events wait behind its first one (order per job).
       const stuckRequests = yield* hanging.received
       expect(stuckRequests.map((r) => decodeEvent(r.body).state)).toEqual(["queued"])
+    }).pipe(Effect.scoped))
+
+  it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver((n) => n === 1 ? "hang" : n === 2 ? "stall" : { status: 200 })
+      const stalling = yield* startReceiver(() => "stall")
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          retrySchedule: webhookRetrySchedule("50 millis", "1 second", 5),
+          attemptTimeout: "400 millis",
+          concurrency: 16,
+          pollInterval: "50 millis"
+        }
+      })
+      const job = yield* submit(foreman, receiver.url)
+      const neverDone = yield* submit(foreman, stalling.url)
+      yield* until(terminalReceived(receiver.received, [job.id]))
+      const received = yield* receiver.received
+      const [hung, stalled, third] = received
+      // The queued event three times: no answer, a 200 cut short, then delivered.
+      expect(new Set([hung, stalled, third].map((r) => r?.headers["webhook-id"])).size).toBe(1)
+      expect((stalled?.at ?? 0) - (hung?.at ?? 0)).toBeGreaterThanOrEqual(400)
+      expect((third?.at ?? 0) - (stalled?.at ?? 0)).toBeGreaterThanOrEqual(400)
+      // A socket a timed-out attempt held is destroyed, never handed to the next attempt.
+      expect(new Set([hung, stalled, third].map((r) => r?.port)).size).toBe(3)
+      expectLifecycle(eventsOf(received, job.id))
+      // Six attempts (the policy's five retries) at a receiver that always stalls, then given up.
+      yield* until(Effect.map(stalling.received, (all) => all.length >= 6), "10 seconds")
+      const rows = (eventId: string) =>
+        foreman.run(Effect.flatMap(SqlClient.SqlClient, (sql) =>
+          sql<{ readonly attempts: number; readonly status: string; readonly lastError: string | null }>`
+            SELECT attempts, status, last_error FROM webhook_outbox WHERE event_id = ${eventId}`
+        )).pipe(Effect.orDie)
+      const firstOfStalled = decodeEvent((yield* stalling.received)[0]?.body ?? "").event_id
+      yield* until(Effect.map(rows(firstOfStalled), (found) => found[0]?.status === "dead"))
+      expect(yield* rows(firstOfStalled)).toEqual([{ attempts: 6, status: "dead", lastError: "receiver did not answer within 400ms" }])
+      expect(yield* finished(foreman, [neverDone.id])).toBe(true)
+      expect(yield* rows(decodeEvent(hung?.body ?? "").event_id)).toEqual([{ attempts: 3, status: "delivered", lastError: null }])
     }).pipe(Effect.scoped))
 
   it.live("redirects are not followed: a 302 is a failed attempt and its target never hears of the event", () =>

@@ -5,10 +5,15 @@ export interface Received {
   readonly headers: IncomingHttpHeaders
   readonly body: string
   readonly at: number
+  /** The sender's port: requests that share it came over one connection. */
+  readonly port: number | undefined
 }
 
-/** How to answer the nth request (1-based): a status, a redirect, or never. */
-export type Answer = { readonly status: number; readonly location?: string } | "hang"
+/**
+ * How to answer the nth request (1-based): a status, a redirect, never ("hang"), or a 200 whose
+ * body never ends ("stall").
+ */
+export type Answer = { readonly status: number; readonly location?: string } | "hang" | "stall"
 
 export interface Receiver {
   readonly url: string
@@ -19,6 +24,11 @@ export interface Receiver {
 
 const respond = (res: ServerResponse, answer: Answer) => {
   if (answer === "hang") return
+  if (answer === "stall") {
+    res.writeHead(200, { "content-type": "text/plain" })
+    res.write("half an answer")
+    return
+  }
   res.writeHead(answer.status, answer.location === undefined ? {} : { location: answer.location })
   res.end()
 }
@@ -34,7 +44,7 @@ export const startReceiver = (initial: (n: number) => Answer = () => ({ status: 
           const chunks: Array<Buffer> = []
           req.on("data", (chunk: Buffer) => chunks.push(chunk))
           req.on("end", () => {
-            const entry = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now() }
+            const entry = { headers: req.headers, body: Buffer.concat(chunks).toString("utf8"), at: Date.now(), port: req.socket.remotePort }
             const all = Effect.runSync(Ref.updateAndGet(received, (list) => [...list, entry]))
             respond(res, Effect.runSync(Ref.get(answer))(all.length))
           })
