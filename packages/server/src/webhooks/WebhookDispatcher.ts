@@ -107,6 +107,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // receiver's connection is never reused, and a stale idle one is retried on a fresh socket.
     const agents = yield* makeAgents({ keepAlive: true })
     const policy = yield* WebhookPolicy
+    const attemptTimeoutMs = Duration.toMillis(policy.attemptTimeout)
     const timedOut = new WebhookDeliveryError({
       reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
       permanent: false
@@ -131,26 +132,28 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // Jobs with an attempt in flight: their head event is still pending, so `due` returns it again.
     const inFlight = new Set<string>()
 
-    /** One POST of the stored body; succeeds only on a 2xx within the timeout. */
-    const attempt = Effect.fn("WebhookDispatcher.attempt")(function*(event: OutboxEvent) {
+    /** One POST of the stored body; succeeds only on a 2xx within the timeout. Traced by `deliver`. */
+    const attempt = Effect.fnUntraced(function*(event: OutboxEvent) {
       const timestamp = Math.floor((yield* Clock.currentTimeMillis) / 1000)
       const headers = Option.match(config.webhookSecret, {
         onNone: () => webhookIdHeaders(event.eventId, timestamp),
         onSome: (secret) => signatureHeaders(secret, event.eventId, timestamp, event.payload)
       })
+      // The deadline runs from connect to the answer's last byte. The answer is read to its end so
+      // the socket goes back to the pool; the deadline destroys it instead. Whatever fails once the
+      // deadline has fired is reported as the timeout.
+      const deadline = AbortSignal.timeout(attemptTimeoutMs)
       const request = {
         method: "POST",
         url: event.url,
         headers: { "user-agent": "foreman-webhooks", "content-type": "application/json", ...headers },
-        body: event.payload
+        body: event.payload,
+        signal: deadline
       }
-      // The answer is read to its end (inside the timeout) so the socket goes back to the pool; a
-      // timeout destroys it instead.
-      const status = yield* sendRequest(agents, request, unreachable).pipe(
-        Effect.tap((response) => response.forEachChunk(ignoreChunk)),
-        Effect.map((response) => response.status),
-        Effect.timeoutFail({ duration: policy.attemptTimeout, onTimeout: () => timedOut })
-      )
+      const onError = (error: unknown) => deadline.aborted ? timedOut : unreachable(error)
+      const response = yield* sendRequest(agents, request, onError)
+      yield* response.forEachChunk(ignoreChunk)
+      const status = response.status
       if (status < 200 || status >= 300) return yield* rejected(status)
     })
 
