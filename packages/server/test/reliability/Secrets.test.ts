@@ -176,6 +176,12 @@ describe("secrets and the token", () => {
           }
         }
         yield* call("DELETE", `/jobs/${submitted[2] ?? ""}`, { authorization: bearer })
+        // The async jobs finish first, so the failure armed next is the sync caller's, not theirs.
+        yield* until(
+          Effect.promise(() => Promise.all(submitted.map((id) => fetch(`${url}/jobs/${id}`, { headers: { authorization: bearer } }).then((r) => r.json() as Promise<JobView>)))),
+          (jobs) => jobs.every((job) => isTerminal(job.state)),
+          () => "the async jobs to finish"
+        )
         // A sync caller gets the target's error in Ollama's shape.
         yield* sim.failNext(1, 500, "the target broke again")
         const failing = yield* call("POST", "/api/chat", {
