@@ -19,9 +19,10 @@ export const webhookAttemptTimeout = Duration.seconds(10)
 export const webhookConcurrency = 16
 /**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
- * deliveries) share one read of the outbox and one write of what was delivered.
+ * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,
+ * 2,705 / 2,625 / 2,483 runtime operations per job with a webhook under load (ADR-0025).
  */
-export const webhookScanDelay = Duration.millis(5)
+export const webhookScanDelay = Duration.millis(20)
 /** Scan for due retries and for rows left over from a previous run this often. */
 export const webhookPollInterval = Duration.seconds(1)
 
