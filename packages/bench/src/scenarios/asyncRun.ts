@@ -40,7 +40,13 @@ const awaitGenerations = (sim: HttpTarget, count: number, timeoutMs: number): Ef
  */
 export const asyncRun = (
   ctx: BenchContext,
-  options: { readonly jobs: number; readonly submitters: number; readonly webhookUrl?: string }
+  options: {
+    readonly jobs: number
+    readonly submitters: number
+    readonly webhookUrl?: string
+    /** Runs after the last job is done and before the daemon stops (e.g. waiting for its webhooks). */
+    readonly beforeStop?: Effect.Effect<void, BenchError>
+  }
 ): Effect.Effect<AsyncRunResult, BenchError> =>
   Effect.scoped(Effect.gen(function*() {
     const foreman = yield* startForeman({ bin: ctx.foremanBin, nodeArgs: ctx.foremanNodeArgs, ollamaUrl: ctx.sim.url })
@@ -57,6 +63,7 @@ export const asyncRun = (
           const failed = yield* countInState(daemon, "failed", 1)
           if (failed > 0) return yield* new BenchError({ message: `${failed}+ jobs failed` })
           const cpuMsPerJob = (foreman.cpuMs() - cpuBefore) / options.jobs
+          if (options.beforeStop !== undefined) yield* options.beforeStop
           const finishedAtWall = wallMs(last.finished_at)
           const totalMs = finishedAtWall - submitted.startedAtWall
           return {

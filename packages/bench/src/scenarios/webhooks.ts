@@ -67,13 +67,14 @@ export const webhooks = (ctx: BenchContext): Effect.Effect<Section, BenchError, 
     for (let rep = 0; rep < reps; rep++) {
       plain.push(yield* asyncRun(ctx, { jobs, submitters }))
       receiver.reset()
-      const run = yield* asyncRun(ctx, { jobs, submitters, webhookUrl: receiver.url })
-      // Every job sends queued, loading/working and done; wait for every done event.
-      yield* pollUntil(Effect.sync(() => receiver.done), (done) => done >= jobs, {
+      // Every job sends queued, loading/working and done; wait for every done event while the daemon
+      // still runs (what it has not sent when it stops waits in its outbox for the next start).
+      const allDone = pollUntil(Effect.sync(() => receiver.done), (done) => done >= jobs, {
         everyMs: 20,
         timeoutMs: 120_000,
         onTimeout: () => new BenchError({ message: `${receiver.done} of ${jobs} done events after 120 s` })
-      }).pipe(during("webhooks to arrive"))
+      }).pipe(Effect.asVoid, during("webhooks to arrive"))
+      const run = yield* asyncRun(ctx, { jobs, submitters, webhookUrl: receiver.url, beforeStop: allDone })
       if (receiver.events < jobs * 3) {
         return yield* new BenchError({ message: `only ${receiver.events} webhook events for ${jobs} jobs` })
       }
