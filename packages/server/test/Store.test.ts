@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
 import type { JobRecord } from "../src/store/JobRecord.js"
+import { isoTimestampSql } from "../src/store/migrations/0005_state_events_by_trigger.js"
 import { SqlLive } from "../src/store/SqlLive.js"
 import { Store } from "../src/store/Store.js"
 import { WebhookOutbox } from "../src/store/WebhookOutbox.js"
@@ -142,6 +143,47 @@ describe("Store", () => {
         expect(yield* outbox.counts).toEqual({ pending: 2, delivered: 0, dead: 0 })
       })))
 
+  it.effect("every outbox row is byte for byte the event the store announced, whether SQLite or the store wrote it", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const hook = "http://127.0.0.1:9/hook"
+        const submit = (model: string) =>
+          store.insert({ id: newId(), mode: "async", endpoint: "chat", model, payload: "{}", webhookUrl: hook })
+        const first = yield* submit("a")
+        const second = yield* submit("b")
+        yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: null })
+        const loading = Option.getOrThrow(yield* store.claimNext(null))
+        const working = yield* store.transition(loading.job, "working")
+        const requeued = yield* store.transition(working.job, "queued", { attempt: 0 })
+        const again = Option.getOrThrow(yield* store.claimNext("a"))
+        const done = yield* store.transition(again.job, "done", { result: `{"message":{"content":"hé \\"quoted\\""}}` }, [{
+          name: "completion",
+          contentType: "text/plain; charset=utf-8",
+          data: new TextEncoder().encode("hé")
+        }])
+        const cancelled = yield* store.transition(second.job, "cancelled", { error: "cancelled" })
+        const announced = [first, second, loading, working, requeued, again, done, cancelled]
+        expect(announced.map((change) => change.event.state)).toEqual(["queued", "queued", "loading", "working", "queued", "working", "done", "cancelled"])
+
+        const rows = yield* sql<{ readonly eventId: string; readonly payload: string }>`SELECT event_id, payload FROM webhook_outbox ORDER BY event_id`
+        const byId = new Map(announced.map((change) => [change.event.event_id, JSON.stringify(change.event)]))
+        expect(rows.map((row) => row.eventId)).toEqual(announced.map((change) => change.event.event_id).sort())
+        for (const row of rows) expect(row.payload).toBe(byId.get(row.eventId))
+      })))
+
+  it.effect("SQLite writes an epoch millisecond as Date.toISOString does", () =>
+    withStore(() =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const samples = [0, 1, 999, 1_000, 1_764_567_591_720, 1_764_567_591_001, 1_764_567_591_999, 4_102_444_799_999]
+        for (let i = 0; i < 2_000; i++) samples.push(1_700_000_000_000 + Math.floor(Math.random() * 200_000_000_000))
+        for (const millis of samples) {
+          const rows = yield* sql.unsafe<{ readonly iso: string }>(`SELECT ${isoTimestampSql("?")} AS iso`, [millis])
+          expect(rows[0]?.iso, `${millis}`).toBe(new Date(millis).toISOString())
+        }
+      })))
+
   it.effect("the worker's claim and the dispatcher's scan walk an index and stop at their limit, however long the backlog", () =>
     withStore(() =>
       Effect.gen(function*() {
@@ -162,7 +204,10 @@ describe("Store", () => {
         ]
         for (const detail of plans) {
           expect(detail).toMatch(/USING (COVERING )?INDEX/)
-          expect(detail).not.toMatch(/SCAN (jobs|webhook_outbox|o|p)\b|TEMP B-TREE/)
+          // Walking the partial index of pending events in order is the plan: it holds nothing else.
+          expect(detail).not.toMatch(/SCAN (jobs|webhook_outbox|p)\b|SCAN o\b(?! USING INDEX webhook_outbox_pending)|TEMP B-TREE/)
         }
+        // The metrics scrape counts pending events in the index that holds only them.
+        expect(yield* plan(`SELECT count(*) AS n FROM webhook_outbox WHERE status = 'pending'`)).toMatch(/USING COVERING INDEX webhook_outbox_pending/)
       })))
 })

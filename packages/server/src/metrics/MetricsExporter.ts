@@ -40,7 +40,7 @@ export class MetricsExporter extends Effect.Service<MetricsExporter>()("foreman/
         seenModels.add(row.model)
         yield* Metric.set(ForemanMetrics.queueDepth.pipe(Metric.tagged("model", row.model)), row.n)
       }
-      yield* Metric.set(ForemanMetrics.webhookPending, (yield* outbox.counts).pending)
+      yield* Metric.set(ForemanMetrics.webhookPending, yield* outbox.pendingCount)
       yield* Metric.set(ForemanMetrics.targetUp, (yield* inventory.get).degraded ? 0 : 1)
     })
 

@@ -9,6 +9,8 @@ import jobs from "./migrations/0001_jobs.js"
 import webhookOutbox from "./migrations/0002_webhook_outbox.js"
 import jobApi from "./migrations/0003_job_api.js"
 import outboxPendingOrder from "./migrations/0004_outbox_pending_order.js"
+import stateEventsByTrigger from "./migrations/0005_state_events_by_trigger.js"
+import pendingOutboxIndex from "./migrations/0006_pending_outbox_index.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -59,7 +61,9 @@ const LockAndMigrate = Layer.effectDiscard(
         "0001_jobs": jobs,
         "0002_webhook_outbox": webhookOutbox,
         "0003_job_api": jobApi,
-        "0004_outbox_pending_order": outboxPendingOrder
+        "0004_outbox_pending_order": outboxPendingOrder,
+        "0005_state_events_by_trigger": stateEventsByTrigger,
+        "0006_pending_outbox_index": pendingOutboxIndex
       })
     })
   })

@@ -58,20 +58,24 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const nextEventId = monotonicUlid()
 
     /**
-     * A write of more than one statement (an artifact, an outbox event) runs in a transaction; a
+     * A write of more than one statement (an artifact, a terminal outbox event) runs in a transaction; a
      * single statement is atomic by itself and skips one, which costs as much as two statements.
      */
-    const atomically = <A, E, R>(manyStatements: boolean, write: Effect.Effect<A, E, R>) =>
-      manyStatements ? sql.withTransaction(write) : write
+    const atomically = <A, E, R>(inTransaction: boolean, write: Effect.Effect<A, E, R>) =>
+      inTransaction ? sql.withTransaction(write) : write
 
-    /** Builds the state event and, for a job with a webhook, queues it in the outbox (same transaction). */
-    const announce = (job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
+    /**
+     * Builds the state event. For a job with a webhook, a trigger (migration 0005) queues a
+     * non-terminal event in the outbox within the statement that writes the state; a terminal one
+     * carries the result and artifacts, so it is queued here, in the terminal write's transaction.
+     */
+    const announce = (eventId: string, job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
       Effect.gen(function*() {
-        const event = jobEventBody(nextEventId(), job, previous, artifacts)
-        if (job.webhookUrl !== null) {
+        const event = jobEventBody(eventId, job, previous, artifacts)
+        if (job.webhookUrl !== null && isTerminal(job.state)) {
           yield* sql`INSERT INTO webhook_outbox ${
             sql.insert({
-              eventId: event.event_id,
+              eventId,
               jobId: job.id,
               url: job.webhookUrl,
               payload: JSON.stringify(event),
@@ -84,6 +88,10 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         }
         return { job, previous, event } satisfies Transitioned
       })
+
+    /** A write with artifacts, or a terminal event to queue, is more than one statement. */
+    const manyStatements = (webhookUrl: string | null, to: JobState, artifacts: ReadonlyArray<NewArtifact>) =>
+      artifacts.length > 0 || (webhookUrl !== null && isTerminal(to))
 
     const find = (id: JobId) => sql`SELECT * FROM jobs WHERE id = ${id}`.pipe(Effect.flatMap(one))
 
@@ -112,10 +120,9 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         finishedAt: null
         // Typed fields we just built: validating them again costs ~5 % of a submit's CPU.
       }, true)
-      return yield* atomically(
-        record.webhookUrl !== null,
-        sql`INSERT INTO jobs ${sql.insert({ ...record })}`.pipe(Effect.zipRight(announce(record, null, [])))
-      )
+      const eventId = nextEventId()
+      yield* sql`INSERT INTO jobs ${sql.insert({ ...record, eventId })}`
+      return yield* announce(eventId, record, null, [])
     })
 
     const writeArtifacts = (id: JobId, artifacts: ReadonlyArray<NewArtifact>) =>
@@ -139,8 +146,10 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     ) =>
       Effect.gen(function*() {
         const now = Date.now()
+        const eventId = nextEventId()
         const rows = yield* sql`UPDATE jobs SET
             state = ${to},
+            event_id = ${eventId},
             updated_at = ${now},
             started_at = CASE WHEN ${to} IN ('loading', 'working') THEN COALESCE(started_at, ${now}) ELSE started_at END,
             finished_at = ${isTerminal(to) ? now : null},
@@ -153,7 +162,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         const updated = yield* one(rows)
         if (Option.isSome(updated)) {
           yield* writeArtifacts(id, artifacts)
-          return yield* announce(updated.value, from, artifacts)
+          return yield* announce(eventId, updated.value, from, artifacts)
         }
         const current = yield* get(id)
         return yield* Effect.fail(new InvalidTransition({ jobId: id, from, to, actual: current.state }))
@@ -162,7 +171,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     /** Moves a job from the state it is in (`job.state`) to `to`, failing if it has moved since. */
     const transitionFrom = (job: JobRecord, to: JobState, patch: TransitionPatch, artifacts: ReadonlyArray<NewArtifact>) =>
       atomically(
-        artifacts.length > 0 || job.webhookUrl !== null,
+        manyStatements(job.webhookUrl, to, artifacts),
         transitionUnsafe(job.id, job.state, to, patch, artifacts)
       )
 

@@ -29,7 +29,7 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
      */
     const due = Effect.fn("WebhookOutbox.due")(function*(now: number, limit: number) {
       // The hints pin the plan that stops at the limit: left alone, SQLite sorts every due event,
-      // or walks every earlier event for the NOT EXISTS (migration 0004).
+      // or walks every earlier event for the NOT EXISTS (migrations 0004, 0006).
       const rows = yield* sql`SELECT o.event_id, o.job_id, o.url, o.payload, o.attempts
         FROM webhook_outbox o INDEXED BY webhook_outbox_pending
         WHERE o.status = 'pending' AND o.next_attempt_at <= ${now}
@@ -58,9 +58,9 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
         WHERE event_id = ${eventId}`
     })
 
-    /** Earliest time a pending event becomes due, if any (lets the dispatcher sleep until then). */
-    const nextDueAt = sql<{ readonly at: number | null }>`SELECT min(next_attempt_at) AS at FROM webhook_outbox WHERE status = 'pending'`.pipe(
-      Effect.map((rows) => rows[0]?.at ?? null)
+    /** Events not yet delivered or given up (read from the pending index alone). */
+    const pendingCount = sql<{ readonly n: number }>`SELECT count(*) AS n FROM webhook_outbox WHERE status = 'pending'`.pipe(
+      Effect.map((rows) => rows[0]?.n ?? 0)
     )
 
     const counts = sql<{ readonly status: string; readonly n: number }>`SELECT status, count(*) AS n FROM webhook_outbox GROUP BY status`.pipe(
@@ -77,6 +77,6 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       return rows.length
     })
 
-    return { due, delivered, retryLater, giveUp, nextDueAt, counts, sweep } as const
+    return { due, delivered, retryLater, giveUp, pendingCount, counts, sweep } as const
   })
 }) {}
