@@ -127,8 +127,15 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     })
     yield* Effect.addFinalizer(() => Effect.ignoreLogged(markDelivered))
 
+    // A ring while a scan is already due is dropped before it reaches the queue: most rings of a
+    // busy moment land in the scan delay. Cleared as the scan starts, so a later ring scans again.
     const doorbell = yield* Queue.sliding<void>(1)
-    const wake = Queue.offer(doorbell, undefined).pipe(Effect.asVoid)
+    let rung = false
+    const wake = Effect.suspend(() => {
+      if (rung) return Effect.void
+      rung = true
+      return Queue.offer(doorbell, undefined)
+    })
     const deliveries = yield* FiberSet.make()
     // Jobs with an attempt in flight: their head event is still pending, so `due` returns it again.
     const inFlight = new Set<string>()
@@ -176,16 +183,21 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         )
       })
 
+    // Only failures log, so only they pay for the annotations.
+    const logAnnotations = (event: OutboxEvent) => ({ event_id: event.eventId, job_id: event.jobId })
+
     /** An attempt and its bookkeeping; never fails (a failure to record is logged and retried next scan). */
     const deliver = Effect.fn("WebhookDispatcher.deliver")(function*(event: OutboxEvent) {
       const attempts = event.attempts + 1
       yield* attempt(event).pipe(
         Effect.matchEffect({
           onSuccess: () => Effect.zipRight(Metric.increment(ForemanMetrics.webhookDeliveries), Effect.sync(() => deliveredIds.add(event.eventId))),
-          onFailure: (error) => Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), recordFailure(event, attempts, error))
+          onFailure: (error) =>
+            Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), recordFailure(event, attempts, error)).pipe(
+              Effect.annotateLogs(logAnnotations(event))
+            )
         }),
-        Effect.catchAllCause((cause) => Effect.logWarning("could not record a webhook outcome", cause)),
-        Effect.annotateLogs({ event_id: event.eventId, job_id: event.jobId })
+        Effect.catchAllCause((cause) => Effect.logWarning("could not record a webhook outcome", cause).pipe(Effect.annotateLogs(logAnnotations(event))))
       )
     })
 
@@ -207,6 +219,9 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // Scans whenever rung: by a state change with a webhook, a finished delivery, or the poll.
     const loop = Queue.take(doorbell).pipe(
       Effect.zipRight(Effect.sleep(webhookScanDelay)),
+      Effect.zipRight(Effect.sync(() => {
+        rung = false
+      })),
       Effect.zipRight(scan),
       Effect.catchAllCause((cause) => Effect.logWarning("webhook scan failed; trying again at the next poll", cause)),
       Effect.forever
