@@ -124,6 +124,21 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         }
       })
 
+    // Jobs whose interruption a caller asked for (`cancel`); any other interruption is foreman stopping.
+    const cancelling = new Set<JobId>()
+
+    /**
+     * foreman is stopping (SIGTERM, Ctrl-C) with a job running. An async job goes back to the queue
+     * and the attempt does not count: the stop was foreman's doing, not the job's. A sync job's
+     * caller is about to lose its connection, so there is nobody to answer.
+     */
+    const stopped = (job: JobRecord) =>
+      job.mode === "async"
+        ? move(job, "queued", { attempt: job.attempt - 1 }).pipe(
+          Effect.zipRight(Effect.logInfo("foreman is stopping; the running job goes back to the queue"))
+        )
+        : move(job, "cancelled", { error: "foreman stopped while the caller waited" })
+
     const onUpstreamError = (job: JobRecord, error: UpstreamHttpError) =>
       move(job, "failed", { error: error.error, errorStatus: error.status })
 
@@ -172,7 +187,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         }),
         Effect.onInterrupt(() =>
           Ref.get(current).pipe(
-            Effect.flatMap((job) => move(job, "cancelled", { error: "cancelled" })),
+            Effect.flatMap((job) => cancelling.delete(job.id) ? move(job, "cancelled", { error: "cancelled" }) : stopped(job)),
             Effect.ignore
           )
         ),
@@ -238,7 +253,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         if (job.state === "queued") return yield* move(job, "cancelled", { error: "cancelled" })
         const active = yield* Ref.get(running)
         if ((job.state === "loading" || job.state === "working") && Option.isSome(active) && active.value.id === id) {
+          cancelling.add(id)
           yield* Fiber.interrupt(active.value.fiber)
+          cancelling.delete(id)
           return yield* store.get(id)
         }
         return yield* new JobAlreadyTerminal({ error: `job ${id} is already ${job.state}` })

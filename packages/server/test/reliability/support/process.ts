@@ -41,6 +41,8 @@ export interface ForemanProcess {
   readonly exited: Promise<Exit>
   /** SIGKILL: no shutdown, no finalizers — a crash or the OOM killer. Waits for the exit. */
   readonly kill: Effect.Effect<Exit>
+  /** SIGTERM: what systemd, Docker or Ctrl-C ask of a daemon. Waits for the exit. */
+  readonly stop: Effect.Effect<Exit>
   readonly memory: () => Memory
 }
 
@@ -74,6 +76,10 @@ export const spawnForeman = (env: Readonly<Record<string, string>>) =>
           exited,
           kill: Effect.promise(() => {
             if (status === undefined) child.kill("SIGKILL")
+            return exited
+          }),
+          stop: Effect.promise(() => {
+            if (status === undefined) child.kill("SIGTERM")
             return exited
           }),
           memory: () => memoryOf(child.pid ?? -1)
