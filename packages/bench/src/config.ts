@@ -38,7 +38,7 @@ export const fullCounts: Counts = {
   swaps: { jobs: 300, loadDelayMs: 20 },
   scale: { queued: 100_000, nearEmpty: 5_500, skip: 500, window: 5_000, submitters: 32, settleMs: 60_000 },
   startup: { starts: 5, idleSettleMs: 30_000 },
-  webhooks: { jobs: 2000, submitters: 32, reps: 3 }
+  webhooks: { jobs: 2000, submitters: 32, reps: 5 }
 }
 
 export const quickCounts: Counts = {

@@ -64,8 +64,8 @@ export const webhooks = (ctx: BenchContext): Effect.Effect<Section, BenchError, 
     const receiver = yield* startReceiver
     const plain: Array<AsyncRunResult> = []
     const hooked: Array<WebhookRun> = []
-    for (let rep = 0; rep < reps; rep++) {
-      plain.push(yield* asyncRun(ctx, { jobs, submitters }))
+    const runPlain = Effect.suspend(() => asyncRun(ctx, { jobs, submitters }))
+    const runHooked = Effect.gen(function*() {
       receiver.reset()
       // Every job sends queued, loading/working and done; wait for every done event while the daemon
       // still runs (what it has not sent when it stops waits in its outbox for the next start).
@@ -79,45 +79,60 @@ export const webhooks = (ctx: BenchContext): Effect.Effect<Section, BenchError, 
         return yield* new BenchError({ message: `only ${receiver.events} webhook events for ${jobs} jobs` })
       }
       const eventsMs = receiver.lastAtWall - run.startedAtWall
-      hooked.push({
+      return {
         ...run,
         events: receiver.events,
         eventsPerSecond: receiver.events / (eventsMs / 1000),
         lagMs: receiver.lastAtWall - run.finishedAtWall
-      })
+      } satisfies WebhookRun
+    })
+    for (let rep = 0; rep < reps; rep++) {
+      // Which of the pair goes first alternates, so a machine getting busier or quieter over the
+      // figure does not favour one side.
+      if (rep % 2 === 0) {
+        plain.push(yield* runPlain)
+        hooked.push(yield* runHooked)
+      } else {
+        hooked.push(yield* runHooked)
+        plain.push(yield* runPlain)
+      }
     }
     const plainRate = median(plain.map((r) => r.jobsPerSecond))
     const hookedRate = median(hooked.map((r) => r.jobsPerSecond))
     const eventsPerSecond = median(hooked.map((r) => r.eventsPerSecond))
-    const ratio = hookedRate / plainRate
+    // Judged pair by pair: the two runs of a pair share the machine's load of that minute.
+    const pairRatios = hooked.map((r, i) => r.jobsPerSecond / (plain[i]?.jobsPerSecond ?? Number.NaN))
+    const ratio = median(pairRatios)
     return {
       id: "6",
       title: "Webhooks: every job with a state webhook to a local receiver",
       setup: `${whole(jobs)} async jobs from ${submitters} concurrent submitters, each with a \`state_webhook_url\` ` +
         `pointing at a node:http receiver in the bench process (answers 204 at once), alternated with the same run ` +
-        `without webhooks; ${reps} pair${reps === 1 ? "" : "s"}, each run on a fresh daemon. Events/s counts every ` +
-        `delivered event from the first submit to the last event received.`,
+        `without webhooks; ${reps} pair${reps === 1 ? "" : "s"}, each run on a fresh daemon, the pair's order alternating. ` +
+        `The goal is judged on the median of the pairs' ratios (the two runs of a pair share the machine's load of that ` +
+        `minute). Events/s counts every delivered event from the first submit to the last event received.`,
       tables: [{
-        header: ["run", "jobs/s without", "jobs/s with", "events", "events/s", "last done → last event ms", "CPU ms/job without", "CPU ms/job with"],
+        header: ["pair", "jobs/s without", "jobs/s with", "ratio", "events", "events/s", "last done → last event ms", "CPU ms/job without", "CPU ms/job with"],
         rows: [
           ...hooked.map((r, i) => [
-            `#${i + 1}`,
+            `#${i + 1}${i % 2 === 0 ? "" : " (with first)"}`,
             whole(plain[i]?.jobsPerSecond ?? Number.NaN),
             whole(r.jobsPerSecond),
+            fixed(pairRatios[i] ?? Number.NaN, 3),
             whole(r.events),
             whole(r.eventsPerSecond),
             whole(r.lagMs),
             fixed(plain[i]?.cpuMsPerJob ?? Number.NaN, 3),
             fixed(r.cpuMsPerJob, 3)
           ]),
-          ["median", whole(plainRate), whole(hookedRate), "", whole(eventsPerSecond), "", fixed(median(plain.map((r) => r.cpuMsPerJob)), 3), fixed(median(hooked.map((r) => r.cpuMsPerJob)), 3)]
+          ["median", whole(plainRate), whole(hookedRate), fixed(ratio, 3), "", whole(eventsPerSecond), "", fixed(median(plain.map((r) => r.cpuMsPerJob)), 3), fixed(median(hooked.map((r) => r.cpuMsPerJob)), 3)]
         ]
       }],
       goals: [
         goal(
           "6",
-          "job throughput with webhooks within 20% of without (≥ 0.8×)",
-          `${whole(hookedRate)} vs ${whole(plainRate)} jobs/s = ${fixed(ratio, 3)}×`,
+          "job throughput with webhooks within 20% of without (≥ 0.8×; median of the pairs' ratios)",
+          `${fixed(ratio, 3)}× (medians ${whole(hookedRate)} vs ${whole(plainRate)} jobs/s = ${fixed(hookedRate / plainRate, 3)}×)`,
           ratio >= 0.8
         )
       ],
