@@ -1,12 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { Effect } from "effect"
-import { join } from "node:path"
-import { freePort } from "../support/daemon.js"
-import { tempDir } from "../support/tempDir.js"
 import { eventsByJob, startReceiver } from "../support/webhookReceiver.js"
 import { answerOf, getJob, until } from "./support/jobsApi.js"
-import { awaitReady, spawnForeman } from "./support/process.js"
+import { foremanPlace, startForemanAt } from "./support/process.js"
 
 const submit = (url: string, body: unknown) =>
   Effect.tryPromise(() =>
@@ -19,18 +16,9 @@ describe("restart: SIGTERM while a job runs", () => {
       // A long answer, so the stop lands mid-generation.
       const sim = yield* OllamaSim.start({ models: ["a:1b"], tokens: 200, tokenDelayMs: 15 })
       const receiver = yield* startReceiver()
-      const dir = yield* tempDir
-      const port = yield* freePort
-      const url = `http://127.0.0.1:${port}`
-      const env = {
-        FOREMAN_ADDR: `127.0.0.1:${port}`,
-        FOREMAN_OLLAMA_URL: sim.url,
-        FOREMAN_DB_PATH: join(dir, "foreman.db"),
-        FOREMAN_POLL_INTERVAL: "200ms",
-        FOREMAN_MAX_ATTEMPTS: "1"
-      }
-      const first = yield* spawnForeman(env)
-      yield* awaitReady(url, first)
+      const place = yield* foremanPlace(sim.url, { FOREMAN_MAX_ATTEMPTS: "1" })
+      const url = place.url
+      const first = yield* startForemanAt(place)
       const running = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "long" }], state_webhook_url: receiver.url })
       const waiting = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "next" }], state_webhook_url: receiver.url })
       yield* until(getJob(url, running.job_id), (job) => job.state === "working", () => "the first job to be working")
@@ -38,8 +26,7 @@ describe("restart: SIGTERM while a job runs", () => {
       const exit = yield* first.stop
       expect(exit).toEqual({ code: 0, signal: null })
       // Stopped in its first and only allowed attempt: a restart is foreman's doing, not the job's.
-      const second = yield* spawnForeman(env)
-      yield* awaitReady(url, second)
+      yield* startForemanAt(place)
       for (const id of [running.job_id, waiting.job_id]) {
         const job = yield* until(getJob(url, id), (j) => j.state === "done" || j.state === "failed" || j.state === "cancelled", () => `job ${id} to finish`)
         expect({ state: job.state, attempt: job.attempt, error: job.error }).toEqual({ state: "done", attempt: 1, error: null })

@@ -109,22 +109,39 @@ export const awaitReady = (url: string, daemon: ForemanProcess, within: `${numbe
   )
 
 /**
+ * Where a daemon in front of `ollamaUrl` will live: a free loopback port and a fresh temp dir for
+ * its database. The same `env` starts it again on the same port and database (a restart).
+ */
+export const foremanPlace = (ollamaUrl: string, env: Readonly<Record<string, string>> = {}) =>
+  Effect.gen(function*() {
+    const dir = yield* tempDir
+    const port = yield* freePort
+    const dbPath = join(dir, "foreman.db")
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      dbPath,
+      env: {
+        FOREMAN_ADDR: `127.0.0.1:${port}`,
+        FOREMAN_OLLAMA_URL: ollamaUrl,
+        FOREMAN_DB_PATH: dbPath,
+        FOREMAN_POLL_INTERVAL: "200ms",
+        ...env
+      }
+    } as const
+  })
+
+/** A daemon at `place`, answering /healthz. */
+export const startForemanAt = (place: { readonly url: string; readonly env: Readonly<Record<string, string>> }) =>
+  spawnForeman(place.env).pipe(Effect.tap((daemon) => awaitReady(place.url, daemon)))
+
+/**
  * A daemon in front of `ollamaUrl` on a free loopback port, its database in a fresh temp dir,
  * answering /healthz. `env` adds to (or overrides) the defaults.
  */
 export const runningForeman = (ollamaUrl: string, env: Readonly<Record<string, string>> = {}) =>
   Effect.gen(function*() {
-    const dir = yield* tempDir
-    const port = yield* freePort
-    const url = `http://127.0.0.1:${port}`
-    const dbPath = join(dir, "foreman.db")
-    const daemon = yield* spawnForeman({
-      FOREMAN_ADDR: `127.0.0.1:${port}`,
-      FOREMAN_OLLAMA_URL: ollamaUrl,
-      FOREMAN_DB_PATH: dbPath,
-      FOREMAN_POLL_INTERVAL: "200ms",
-      ...env
-    })
-    yield* awaitReady(url, daemon)
-    return { url, port, dbPath, daemon } as const
+    const place = yield* foremanPlace(ollamaUrl, env)
+    const daemon = yield* startForemanAt(place)
+    return { url: place.url, port: place.port, dbPath: place.dbPath, daemon } as const
   })
