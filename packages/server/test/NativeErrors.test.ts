@@ -1,10 +1,36 @@
 import { describe, expect, it } from "@effect/vitest"
 import { SqlClient } from "@effect/sql"
 import { Effect, Schedule } from "effect"
+import { OllamaSim } from "@foreman/ollama-sim"
+import { request as httpRequest, createServer } from "node:http"
 import { Ollama } from "ollama"
 import { postJson, startForeman, text } from "./support/foreman.js"
 
 const chat = { model: "llama3.2:1b", stream: false, messages: [{ role: "user", content: "hi" }] }
+
+/** A hop in front of `target` that holds back its model lists (`/api/tags`, `/api/ps`) for `delayMs`. */
+const slowListHop = (target: string, delayMs: number) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+      const server = createServer((incoming, outgoing) => {
+        const forward = () => {
+          const upstream = httpRequest(`${target}${incoming.url ?? "/"}`, { method: incoming.method, headers: incoming.headers }, (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers)
+            answer.pipe(outgoing)
+          })
+          incoming.pipe(upstream)
+        }
+        if (incoming.url === "/api/tags" || incoming.url === "/api/ps") setTimeout(forward, delayMs)
+        else forward()
+      })
+      server.listen(0, "127.0.0.1", () => {
+        const address = server.address()
+        const port = typeof address === "object" && address !== null ? address.port : 0
+        resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close: () => server.close() }))
+      })
+    }),
+    (hop) => Effect.sync(() => hop.close())
+  )
 
 const errorOf = (response: Response) => Effect.map(text(response), (body) => ({ status: response.status, body: JSON.parse(body) as unknown }))
 
@@ -45,6 +71,23 @@ describe("native errors in Ollama's shape", () => {
         )
       )
       expect(viaClient).toEqual({ name: "ResponseError", status: 404 })
+    }).pipe(Effect.scoped))
+
+  it.live("a burst of requests for a model the target lacks shares the poll in flight", () =>
+    Effect.gen(function*() {
+      const sim = yield* OllamaSim.start({})
+      // The target's model lists take 300 ms, so the burst lands while one poll is still out.
+      const hop = yield* slowListHop(sim.url, 300)
+      const foreman = yield* startForeman({ target: sim, env: { FOREMAN_OLLAMA_URL: hop.url, FOREMAN_POLL_INTERVAL: "1h" } })
+      yield* sim.resetStats
+      const answers = yield* Effect.all(
+        Array.from({ length: 20 }, () => Effect.flatMap(postJson(`${foreman.url}/api/chat`, { ...chat, model: "nope:7b" }), errorOf)),
+        { concurrency: "unbounded" }
+      )
+      expect(answers.every((answer) => answer.status === 404)).toBe(true)
+      const polls = (yield* sim.stats).calls["GET /api/tags"] ?? 0
+      expect(polls).toBeGreaterThanOrEqual(1)
+      expect(polls).toBeLessThanOrEqual(3)
     }).pipe(Effect.scoped))
 
   it.live("413 for a body over FOREMAN_MAX_BODY, declared or chunked", () =>

@@ -64,7 +64,10 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
         )
         : Effect.logInfo("target is back; no longer degraded").pipe(Effect.annotateLogs("target", config.ollamaUrl))
 
-    const refresh: Effect.Effect<InventoryState> = poll.pipe(
+    // Polls finished so far: a request that missed the list reuses any poll that finished after it arrived.
+    let pollsFinished = 0
+
+    const pollAndRecord: Effect.Effect<InventoryState> = poll.pipe(
       Effect.match({
         onFailure: (error) => (s: InventoryState): InventoryState => ({ ...s, degraded: true, lastError: Option.some(error.message) }),
         onSuccess: ([tags, ps]) => (): InventoryState => ({
@@ -84,9 +87,25 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
         })
       ),
       Effect.tap(([before, after]) => logFlip(before, after)),
-      Effect.map(([, after]) => after),
+      Effect.map(([, after]) => after)
+    )
+
+    const refresh: Effect.Effect<InventoryState> = pollAndRecord.pipe(
+      Effect.ensuring(Effect.sync(() => {
+        pollsFinished++
+      })),
       Effect.withSpan("Inventory.refresh")
     )
+
+    // Requests that miss the list (a mistyped model, or foreman started while the target sleeps)
+    // take turns, and one that finds a poll finished since it arrived uses that poll's answer: a
+    // burst shares the poll in flight instead of asking the target once each (and, with a target
+    // that does not answer, waiting out one probe timeout each).
+    const missGate = yield* Effect.makeSemaphore(1)
+    const refreshAfterMiss = Effect.suspend(() => {
+      const finishedBefore = pollsFinished
+      return missGate.withPermits(1)(Effect.suspend(() => pollsFinished > finishedBefore ? SubscriptionRef.get(state) : refresh))
+    })
 
     const isInstalled = (s: InventoryState, model: string) => s.installed.some((name) => sameModel(name, model))
 
@@ -97,7 +116,7 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
      */
     const ensureInstalled = Effect.fn("Inventory.ensureInstalled")(function*(model: string) {
       if (isInstalled(yield* SubscriptionRef.get(state), model)) return true
-      const after = yield* refresh
+      const after = yield* refreshAfterMiss
       return isInstalled(after, model) || Option.isNone(after.lastPoll)
     })
 
