@@ -1,4 +1,8 @@
+import * as Reactivity from "@effect/experimental/Reactivity"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { SqlClient } from "@effect/sql"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import { describe, expect, it } from "@effect/vitest"
 import { JobId } from "@foreman/domain"
 import { Effect, Either, Layer, Option, Schema } from "effect"
@@ -6,6 +10,10 @@ import { join } from "node:path"
 import { monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
 import type { JobRecord } from "../src/store/JobRecord.js"
+import migration0001 from "../src/store/migrations/0001_jobs.js"
+import migration0002 from "../src/store/migrations/0002_webhook_outbox.js"
+import migration0003 from "../src/store/migrations/0003_job_api.js"
+import migration0004 from "../src/store/migrations/0004_outbox_pending_order.js"
 import { isoTimestampSql } from "../src/store/migrations/0005_state_events_by_trigger.js"
 import { SqlLive } from "../src/store/SqlLive.js"
 import { Store } from "../src/store/Store.js"
@@ -171,6 +179,47 @@ describe("Store", () => {
         expect(rows.map((row) => row.eventId)).toEqual(announced.map((change) => change.event.event_id).sort())
         for (const row of rows) expect(row.payload).toBe(byId.get(row.eventId))
       })))
+
+  it.effect("a database from before the outbox trigger upgrades in place: its pending events go first, then the trigger's", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const dbPath = join(dir, "foreman.db")
+      const jobId = newId()
+      const oldEvent = { event_id: nextId(), job_id: jobId, state: "queued", previous_state: null, timestamp: new Date().toISOString(), model: "a", attempt: 0 }
+      // What a foreman of migrations 0001–0004 left behind: a queued job with a webhook, its event pending.
+      yield* Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        yield* SqliteMigrator.run({
+          loader: SqliteMigrator.fromRecord({
+            "0001_jobs": migration0001,
+            "0002_webhook_outbox": migration0002,
+            "0003_job_api": migration0003,
+            "0004_outbox_pending_order": migration0004
+          })
+        })
+        const now = Date.now()
+        yield* sql`INSERT INTO jobs (id, mode, endpoint, model, payload, state, attempt, max_attempts, webhook_url, created_at, updated_at)
+          VALUES (${jobId}, 'async', 'chat', 'a', '{}', 'queued', 0, 3, 'http://127.0.0.1:9/hook', ${now}, ${now})`
+        yield* sql`INSERT INTO webhook_outbox (event_id, job_id, url, payload, status, attempts, next_attempt_at, created_at)
+          VALUES (${oldEvent.event_id}, ${jobId}, 'http://127.0.0.1:9/hook', ${JSON.stringify(oldEvent)}, 'pending', 0, ${now}, ${now})`
+      }).pipe(
+        Effect.provide(SqliteClient.layer({ filename: dbPath }).pipe(Layer.provideMerge(Layer.merge(NodeContext.layer, Reactivity.layer)))),
+        Effect.scoped
+      )
+
+      yield* Effect.gen(function*() {
+        const store = yield* Store
+        const outbox = yield* WebhookOutbox
+        const claimed = Option.getOrThrow(yield* store.claimNext(null))
+        expect(claimed.job.id).toBe(jobId)
+        const head = yield* outbox.due(Date.now() + 1000, 10)
+        expect(head.map((e) => e.payload)).toEqual([JSON.stringify(oldEvent)])
+        yield* outbox.delivered([oldEvent.event_id])
+        const next = yield* outbox.due(Date.now() + 1000, 10)
+        expect(next.map((e) => e.payload)).toEqual([JSON.stringify(claimed.event)])
+        expect(yield* outbox.pendingCount).toBe(1)
+      }).pipe(Effect.provide(storeAt(dbPath)), Effect.scoped)
+    }).pipe(Effect.scoped))
 
   it.effect("SQLite writes an epoch millisecond as Date.toISOString does", () =>
     withStore(() =>
