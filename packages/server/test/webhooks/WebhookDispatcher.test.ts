@@ -9,7 +9,7 @@ import { WebhookDispatcher, webhookRetrySchedule } from "../../src/webhooks/Webh
 import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhooks/WebhookSignature.js"
 import { type RunningForeman, startForeman } from "../support/foreman.js"
 import { tempDir } from "../support/tempDir.js"
-import { type Received, startReceiver } from "./receiver.js"
+import { type Receiver, type ReceivedEvent, startReceiver } from "../support/webhookReceiver.js"
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 const model = "llama3.2:1b"
@@ -34,7 +34,7 @@ const until = (check: Effect.Effect<boolean>, within: Duration.DurationInput = "
   )
 
 /** The distinct events one job's receiver got, in arrival order (a retry repeats an event id). */
-const eventsOf = (received: ReadonlyArray<Received>, jobId: JobId) => {
+const eventsOf = (received: ReadonlyArray<ReceivedEvent>, jobId: JobId) => {
   const seen = new Set<string>()
   return received.map((r) => decodeEvent(r.body)).filter((event) => {
     if (event.job_id !== jobId || seen.has(event.event_id)) return false
@@ -51,8 +51,8 @@ const finished = (foreman: RunningForeman, ids: ReadonlyArray<JobId>) =>
     Effect.map((jobs) => jobs.every((job) => isTerminalState(job.state)))
   )
 
-const terminalReceived = (received: Effect.Effect<ReadonlyArray<Received>>, ids: ReadonlyArray<JobId>) =>
-  Effect.map(received, (all) => ids.every((id) => eventsOf(all, id).some((event) => isTerminalState(event.state))))
+const terminalReceived = (receiver: Receiver, ids: ReadonlyArray<JobId>) =>
+  Effect.sync(() => ids.every((id) => eventsOf(receiver.received, id).some((event) => isTerminalState(event.state))))
 
 /** queued → (loading →) working → done, each naming the state before it. */
 const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
@@ -68,9 +68,9 @@ describe("WebhookDispatcher", () => {
       const foreman = yield* startForeman({ sim: { models: [model] }, env: { FOREMAN_WEBHOOK_SECRET: secret } })
       const jobs = yield* Effect.forEach(["one", "two", "three"], (content) => submit(foreman, receiver.url, content))
       const ids = jobs.map((job) => job.id)
-      yield* until(terminalReceived(receiver.received, ids))
+      yield* until(terminalReceived(receiver, ids))
 
-      const received = yield* receiver.received
+      const received = [...receiver.received]
       for (const job of jobs) {
         const events = eventsOf(received, job.id)
         expectLifecycle(events)
@@ -101,8 +101,8 @@ describe("WebhookDispatcher", () => {
       const receiver = yield* startReceiver()
       const foreman = yield* startForeman({ sim: { models: [model] } })
       const job = yield* submit(foreman, receiver.url)
-      yield* until(terminalReceived(receiver.received, [job.id]))
-      for (const request of yield* receiver.received) {
+      yield* until(terminalReceived(receiver, [job.id]))
+      for (const request of receiver.received) {
         expect(request.headers["webhook-id"]).toBe(decodeEvent(request.body).event_id)
         expect(Math.abs(Number(request.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(30)
         expect(request.headers["webhook-signature"]).toBeUndefined()
@@ -115,20 +115,20 @@ describe("WebhookDispatcher", () => {
       const receiver = yield* startReceiver()
       const foreman = yield* startForeman({ sim: { models: [model] } })
       const job = yield* submit(foreman, receiver.url)
-      yield* until(terminalReceived(receiver.received, [job.id]))
-      const received = yield* receiver.received
+      yield* until(terminalReceived(receiver, [job.id]))
+      const received = [...receiver.received]
       expect(received.length).toBeGreaterThanOrEqual(3)
       expect(new Set(received.map((r) => r.port)).size).toBe(1)
     }).pipe(Effect.scoped))
 
   it.live("a receiver answering 500 twice gets the same event again with backoff, then the rest in order", () =>
     Effect.gen(function*() {
-      const receiver = yield* startReceiver((n) => ({ status: n <= 2 ? 500 : 200 }))
+      const receiver = yield* startReceiver((_, n) => (n <= 2 ? 500 : 200))
       const foreman = yield* startForeman({ sim: { models: [model] }, env: { FOREMAN_WEBHOOK_SECRET: secret } })
       const job = yield* submit(foreman, receiver.url)
-      yield* until(terminalReceived(receiver.received, [job.id]))
+      yield* until(terminalReceived(receiver, [job.id]))
 
-      const received = yield* receiver.received
+      const received = [...receiver.received]
       const [first, second, third] = received
       const queued = eventsOf(received, job.id)[0]
       expect(queued?.state).toBe("queued")
@@ -158,17 +158,17 @@ describe("WebhookDispatcher", () => {
       const plain = yield* submit(foreman, null, "plain")
       // Well under the 10s per-attempt timeout: nobody waited for the hanging receiver.
       yield* until(finished(foreman, [stuck.id, fine.id, plain.id]), "5 seconds")
-      yield* until(terminalReceived(healthy.received, [fine.id]), "5 seconds")
+      yield* until(terminalReceived(healthy, [fine.id]), "5 seconds")
       expect(Date.now() - started).toBeLessThan(5000)
-      expectLifecycle(eventsOf(yield* healthy.received, fine.id))
+      expectLifecycle(eventsOf(healthy.received, fine.id))
       // The stuck job's later events wait behind its first one (order per job).
-      const stuckRequests = yield* hanging.received
+      const stuckRequests = [...hanging.received]
       expect(stuckRequests.map((r) => decodeEvent(r.body).state)).toEqual(["queued"])
     }).pipe(Effect.scoped))
 
   it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
     Effect.gen(function*() {
-      const receiver = yield* startReceiver((n) => n === 1 ? "hang" : n === 2 ? "stall" : { status: 200 })
+      const receiver = yield* startReceiver((_, n) => n === 1 ? "hang" : n === 2 ? "stall" : 200)
       const stalling = yield* startReceiver(() => "stall")
       const foreman = yield* startForeman({
         sim: { models: [model] },
@@ -181,8 +181,8 @@ describe("WebhookDispatcher", () => {
       })
       const job = yield* submit(foreman, receiver.url)
       const neverDone = yield* submit(foreman, stalling.url)
-      yield* until(terminalReceived(receiver.received, [job.id]))
-      const received = yield* receiver.received
+      yield* until(terminalReceived(receiver, [job.id]))
+      const received = [...receiver.received]
       const [hung, stalled, third] = received
       // The queued event three times: no answer, a 200 cut short, then delivered.
       expect(new Set([hung, stalled, third].map((r) => r?.headers["webhook-id"])).size).toBe(1)
@@ -192,13 +192,13 @@ describe("WebhookDispatcher", () => {
       expect(new Set([hung, stalled, third].map((r) => r?.port)).size).toBe(3)
       expectLifecycle(eventsOf(received, job.id))
       // Six attempts (the policy's five retries) at a receiver that always stalls, then given up.
-      yield* until(Effect.map(stalling.received, (all) => all.length >= 6), "10 seconds")
+      yield* until(Effect.sync(() => stalling.received.length >= 6), "10 seconds")
       const rows = (eventId: string) =>
         foreman.run(Effect.flatMap(SqlClient.SqlClient, (sql) =>
           sql<{ readonly attempts: number; readonly status: string; readonly lastError: string | null }>`
             SELECT attempts, status, last_error FROM webhook_outbox WHERE event_id = ${eventId}`
         )).pipe(Effect.orDie)
-      const firstOfStalled = decodeEvent((yield* stalling.received)[0]?.body ?? "").event_id
+      const firstOfStalled = decodeEvent(stalling.received[0]?.body ?? "").event_id
       yield* until(Effect.map(rows(firstOfStalled), (found) => found[0]?.status === "dead"))
       expect(yield* rows(firstOfStalled)).toEqual([{ attempts: 6, status: "dead", lastError: "receiver did not answer within 400ms" }])
       expect(yield* finished(foreman, [neverDone.id])).toBe(true)
@@ -213,10 +213,10 @@ describe("WebhookDispatcher", () => {
       const job = yield* submit(foreman, redirecting.url)
       yield* until(finished(foreman, [job.id]))
       // A second try of the same event shows the 302 was recorded as a failure.
-      yield* until(Effect.map(redirecting.received, (all) => all.length >= 2))
-      const attempts = yield* redirecting.received
+      yield* until(Effect.sync(() => redirecting.received.length >= 2))
+      const attempts = [...redirecting.received]
       expect(new Set(attempts.map((r) => r.headers["webhook-id"])).size).toBe(1)
-      expect(yield* target.received).toEqual([])
+      expect(target.received).toEqual([])
       const counts = yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))
       expect(counts.delivered).toBe(0)
       expect(counts.pending).toBeGreaterThan(0)
@@ -226,21 +226,21 @@ describe("WebhookDispatcher", () => {
     Effect.gen(function*() {
       const sim = yield* OllamaSim.start({ models: [model] })
       const dbPath = join(yield* tempDir, "foreman.db")
-      const receiver = yield* startReceiver(() => ({ status: 503 }))
+      const receiver = yield* startReceiver(() => 503)
 
       const jobId = yield* Effect.scoped(Effect.gen(function*() {
         const foreman = yield* startForeman({ target: sim, env: { FOREMAN_DB_PATH: dbPath } })
         const job = yield* submit(foreman, receiver.url)
         yield* until(finished(foreman, [job.id]))
-        yield* until(Effect.map(receiver.received, (all) => all.length >= 1))
+        yield* until(Effect.sync(() => receiver.received.length >= 1))
         return job.id
       }))
-      const before = yield* receiver.received
-      yield* receiver.answerWith(() => ({ status: 200 }))
+      const before = [...receiver.received]
+      yield* receiver.answerWith(() => 200)
 
       yield* startForeman({ target: sim, env: { FOREMAN_DB_PATH: dbPath } })
-      yield* until(terminalReceived(receiver.received, [jobId]))
-      const events = eventsOf(yield* receiver.received, jobId)
+      yield* until(terminalReceived(receiver, [jobId]))
+      const events = eventsOf(receiver.received, jobId)
       expectLifecycle(events)
       expect(events[0]?.event_id).toBe(before[0]?.headers["webhook-id"])
     }).pipe(Effect.scoped))
