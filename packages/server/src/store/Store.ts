@@ -89,10 +89,6 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         return { job, previous, event } satisfies Transitioned
       })
 
-    /** A write with artifacts, or a terminal event to queue, is more than one statement. */
-    const manyStatements = (webhookUrl: string | null, to: JobState, artifacts: ReadonlyArray<NewArtifact>) =>
-      artifacts.length > 0 || (webhookUrl !== null && isTerminal(to))
-
     const find = (id: JobId) => sql`SELECT * FROM jobs WHERE id = ${id}`.pipe(Effect.flatMap(one))
 
     const get = Effect.fn("Store.get")(function*(id: JobId) {
@@ -171,7 +167,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     /** Moves a job from the state it is in (`job.state`) to `to`, failing if it has moved since. */
     const transitionFrom = (job: JobRecord, to: JobState, patch: TransitionPatch, artifacts: ReadonlyArray<NewArtifact>) =>
       atomically(
-        manyStatements(job.webhookUrl, to, artifacts),
+        // Artifacts, or a terminal event to queue, make it more than one statement.
+        artifacts.length > 0 || (job.webhookUrl !== null && isTerminal(to)),
         transitionUnsafe(job.id, job.state, to, patch, artifacts)
       )
 

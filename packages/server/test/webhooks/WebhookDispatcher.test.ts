@@ -54,6 +54,15 @@ const finished = (foreman: RunningForeman, ids: ReadonlyArray<JobId>) =>
 const terminalReceived = (receiver: Receiver, ids: ReadonlyArray<JobId>) =>
   Effect.sync(() => ids.every((id) => eventsOf(receiver.received, id).some((event) => isTerminalState(event.state))))
 
+/** One job with a webhook, run by a foreman without a secret, its terminal event received. */
+const oneJobDelivered = Effect.gen(function*() {
+  const receiver = yield* startReceiver()
+  const foreman = yield* startForeman({ sim: { models: [model] } })
+  const job = yield* submit(foreman, receiver.url)
+  yield* until(terminalReceived(receiver, [job.id]))
+  return receiver
+})
+
 /** queued → (loading →) working → done, each naming the state before it. */
 const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
   const states = events.map((e) => e.state)
@@ -98,10 +107,7 @@ describe("WebhookDispatcher", () => {
 
   it.live("sends no signature without a secret, but always webhook-id and webhook-timestamp", () =>
     Effect.gen(function*() {
-      const receiver = yield* startReceiver()
-      const foreman = yield* startForeman({ sim: { models: [model] } })
-      const job = yield* submit(foreman, receiver.url)
-      yield* until(terminalReceived(receiver, [job.id]))
+      const receiver = yield* oneJobDelivered
       for (const request of receiver.received) {
         expect(request.headers["webhook-id"]).toBe(decodeEvent(request.body).event_id)
         expect(Math.abs(Number(request.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(30)
@@ -112,10 +118,7 @@ describe("WebhookDispatcher", () => {
 
   it.live("a job's events go over one kept-alive connection", () =>
     Effect.gen(function*() {
-      const receiver = yield* startReceiver()
-      const foreman = yield* startForeman({ sim: { models: [model] } })
-      const job = yield* submit(foreman, receiver.url)
-      yield* until(terminalReceived(receiver, [job.id]))
+      const receiver = yield* oneJobDelivered
       const received = [...receiver.received]
       expect(received.length).toBeGreaterThanOrEqual(3)
       expect(new Set(received.map((r) => r.port)).size).toBe(1)
