@@ -108,6 +108,32 @@ describe("Store", () => {
         expect((yield* store.get(syncJob.id)).state).toBe("cancelled")
       })))
 
+  it.effect("recovery fails an async job whose every attempt ended in a crash, and announces it", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const { job } = yield* store.insert({
+          id: newId(), mode: "async", endpoint: "chat", model: "a", payload: `{"model":"a"}`, webhookUrl: "http://127.0.0.1:1/hook"
+        })
+        // Attempts 1 and 2 crash and go back to the queue; the third crash is the last one allowed.
+        for (const attempt of [1, 2]) {
+          expect(Option.getOrThrow(yield* store.claimNext(null)).job.attempt).toBe(attempt)
+          const { failed, requeued } = yield* store.recover()
+          expect([requeued.map((r) => r.job.id), failed]).toEqual([[job.id], []])
+        }
+        expect(Option.getOrThrow(yield* store.claimNext("a")).job.attempt).toBe(3)
+        const { failed, requeued } = yield* store.recover()
+        expect(requeued).toEqual([])
+        expect(failed.map((f) => [f.job.id, f.previous, f.job.state, f.job.attempt])).toEqual([[job.id, "working", "failed", 3]])
+        const stored = yield* store.get(job.id)
+        expect([stored.state, stored.errorStatus, stored.finishedAt !== null]).toEqual(["failed", 500, true])
+        expect(stored.error).toMatch(/stopped unexpectedly during all 3 attempts/)
+        expect(Option.isNone(yield* store.claimNext(null))).toBe(true)
+        // The webhook hears the failure like any other terminal state.
+        const last = (yield* sql<{ readonly payload: string }>`SELECT payload FROM webhook_outbox ORDER BY event_id DESC LIMIT 1`)[0]
+        expect(JSON.parse(last?.payload ?? "{}")).toMatchObject({ job_id: job.id, state: "failed", previous_state: "working", attempt: 3 })
+      })))
+
   it.effect("the sweep deletes terminal jobs that finished before the cutoff, with their artifacts", () =>
     withStore((store) =>
       Effect.gen(function*() {

@@ -233,10 +233,15 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     )
 
     const recovered = yield* store.recover()
-    yield* Effect.forEach(recovered.requeued, events.state, { discard: true })
-    if (recovered.requeued.length + recovered.cancelled.length > 0) {
+    yield* Effect.forEach([...recovered.requeued, ...recovered.failed], events.state, { discard: true })
+    yield* Effect.forEach(recovered.failed, ({ job }) =>
+      Effect.logWarning("job failed: foreman stopped unexpectedly during each of its attempts").pipe(
+        Effect.annotateLogs({ job_id: job.id, model: job.model, attempts: job.attempt })
+      ), { discard: true })
+    const { cancelled, failed, requeued } = recovered
+    if (requeued.length + failed.length + cancelled.length > 0) {
       yield* Effect.logInfo("recovered jobs interrupted by a restart").pipe(
-        Effect.annotateLogs({ requeued: recovered.requeued.length, cancelled: recovered.cancelled.length })
+        Effect.annotateLogs({ requeued: requeued.length, failed: failed.length, cancelled: cancelled.length })
       )
     }
     const initial = (yield* inventory.get).resident[0]

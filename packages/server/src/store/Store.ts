@@ -219,7 +219,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
 
     /**
      * After a crash, running async jobs go back to the queue; sync jobs are cancelled because the
-     * caller that was waiting for them is gone.
+     * caller that was waiting for them is gone. The crashed attempt counts: a job that brings
+     * foreman down on every one of its attempts (ADR-0028) fails instead of crash-looping it.
      */
     const recover = Effect.fn("Store.recover")(function*() {
       return yield* sql.withTransaction(Effect.gen(function*() {
@@ -228,11 +229,21 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
           Effect.flatMap(decodeJobs),
           Effect.orDie
         )
-        const requeued = yield* Effect.forEach(interrupted, (job) => transitionUnsafe(job.id, job.state, "queued", {}, []))
+        const resolved = yield* Effect.forEach(interrupted, (job) =>
+          job.attempt >= job.maxAttempts
+            ? transitionUnsafe(job.id, job.state, "failed", {
+              error: `foreman stopped unexpectedly during all ${job.attempt} attempts of this job; not retried (FOREMAN_MAX_ATTEMPTS)`,
+              errorStatus: 500
+            }, [])
+            : transitionUnsafe(job.id, job.state, "queued", {}, []))
         const cancelled = yield* sql`UPDATE jobs SET state = 'cancelled', updated_at = ${now}, finished_at = ${now},
             error = 'foreman restarted while the caller waited; the caller is gone'
           WHERE mode = 'sync' AND state IN ('queued', 'loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
-        return { requeued, cancelled }
+        return {
+          requeued: resolved.filter((t) => t.job.state === "queued"),
+          failed: resolved.filter((t) => t.job.state === "failed"),
+          cancelled
+        }
       }))
     })
 

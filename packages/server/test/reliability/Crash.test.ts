@@ -44,7 +44,10 @@ describe("crash: SIGKILL at random moments during a mixed async run", () => {
           FOREMAN_OLLAMA_URL: sim.url,
           FOREMAN_DB_PATH: join(dir, "foreman.db"),
           FOREMAN_POLL_INTERVAL: "200ms",
-          FOREMAN_WEBHOOK_SECRET: secret
+          FOREMAN_WEBHOOK_SECRET: secret,
+          // A kill can land on the same job again and again; the kills are the suite's, not the
+          // job's, so no job may run out of attempts (Restart.test covers that limit).
+          FOREMAN_MAX_ATTEMPTS: String(killCount + 1)
         }
 
         // Everything random is drawn up front, so one seed replays the same run.
