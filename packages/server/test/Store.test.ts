@@ -4,12 +4,12 @@ import { SqlClient } from "@effect/sql"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import { describe, expect, it } from "@effect/vitest"
-import { JobId } from "@foreman/domain"
+import { JobId, type JobState } from "@foreman/domain"
 import { Effect, Either, Layer, Option, Schema } from "effect"
 import { join } from "node:path"
 import { monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
-import type { JobRecord } from "../src/store/JobRecord.js"
+import { JobRecord } from "../src/store/JobRecord.js"
 import migration0001 from "../src/store/migrations/0001_jobs.js"
 import migration0002 from "../src/store/migrations/0002_webhook_outbox.js"
 import migration0003 from "../src/store/migrations/0003_job_api.js"
@@ -236,7 +236,10 @@ describe("Store", () => {
       yield* Effect.gen(function*() {
         const store = yield* Store
         const outbox = yield* WebhookOutbox
+        // Migration 0007 counted the jobs already there.
+        expect([yield* store.countQueued, yield* store.queuedByModel]).toEqual([1, [{ model: "a", n: 1 }]])
         const claimed = Option.getOrThrow(yield* store.claimNext(null))
+        expect(yield* store.countByState).toEqual([{ state: "loading", n: 1 }])
         expect(claimed.job.id).toBe(jobId)
         const head = yield* outbox.due(Date.now() + 1000, 10)
         expect(head.map((e) => e.payload)).toEqual([JSON.stringify(oldEvent)])
@@ -246,6 +249,65 @@ describe("Store", () => {
         expect(yield* outbox.pendingCount).toBe(1)
       }).pipe(Effect.provide(storeAt(dbPath)), Effect.scoped)
     }).pipe(Effect.scoped))
+
+  it.effect("the job counts equal the rows through every kind of write, and reading them never reads the jobs", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        let seed = 7
+        const random = (n: number) => {
+          seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+          return Math.floor(seed / 65_536) % n
+        }
+        const models = ["a", "b", "c"]
+        const inState = (state: JobState) =>
+          sql`SELECT * FROM jobs WHERE state = ${state} ORDER BY id`.pipe(
+            Effect.flatMap((rows) => Effect.orDie(Schema.decodeUnknown(Schema.Array(JobRecord))(rows)))
+          )
+        const pick = <A>(items: ReadonlyArray<A>) => items[random(Math.max(items.length, 1))]
+        const kinds = new Set<string>()
+        for (let step = 0; step < 400; step++) {
+          const kind = ["insert", "insert", "claim", "finish", "cancel", "requeue", "recover", "sweep"][random(8)] ?? "insert"
+          const running = [...yield* inState("loading"), ...yield* inState("working")]
+          const queued = yield* inState("queued")
+          if (kind === "insert") {
+            yield* store.insert({
+              id: newId(), mode: random(2) === 0 ? "sync" : "async", endpoint: "chat", model: pick(models) ?? "a", payload: "{}",
+              webhookUrl: random(2) === 0 ? "http://127.0.0.1:9/hook" : null
+            })
+          } else if (kind === "claim" && running.length === 0) {
+            yield* store.claimNext(pick([null, ...models]) ?? null)
+          } else if (kind === "finish" && running[0] !== undefined) {
+            const to = pick(["done", "failed", "cancelled"] as const) ?? "done"
+            yield* store.transition(running[0], to, {}, to === "done" ? [{ name: "completion", contentType: "text/plain", data: new Uint8Array([1]) }] : [])
+          } else if (kind === "cancel" && queued.length > 0) {
+            yield* store.transition(pick(queued) ?? queued[0]!, "cancelled", { error: "cancelled" })
+          } else if (kind === "requeue" && running[0] !== undefined) {
+            yield* store.transition(running[0], "queued", { attempt: 0 })
+          } else if (kind === "recover") {
+            yield* store.recover()
+          } else if (kind === "sweep") {
+            yield* store.sweep(Date.now() + 1)
+          } else {
+            continue
+          }
+          kinds.add(kind)
+          const counted = yield* sql`SELECT state, model, n FROM job_counts ORDER BY state, model`
+          const rows = yield* sql`SELECT state, model, count(*) AS n FROM jobs GROUP BY state, model ORDER BY state, model`
+          expect(counted, `after step ${step} (${kind})`).toEqual(rows)
+        }
+        expect([...kinds].sort()).toEqual(["cancel", "claim", "finish", "insert", "recover", "requeue", "sweep"])
+        // The readers' answers, against the rows they stand for.
+        const byState = yield* sql<{ readonly state: string; readonly n: number }>`SELECT state, count(*) AS n FROM jobs GROUP BY state`
+        expect([...yield* store.countByState].sort((x, y) => x.state.localeCompare(y.state))).toEqual(byState)
+        const byModel = yield* sql`SELECT model, count(*) AS n FROM jobs WHERE state = 'queued' GROUP BY model`
+        expect([...yield* store.queuedByModel].sort((x, y) => x.model.localeCompare(y.model))).toEqual(byModel)
+        expect(yield* store.countQueued).toBe(byModel.reduce((sum, row) => sum + Number(row["n"]), 0))
+        for (const reader of ["SELECT state, sum(n) AS n FROM job_counts GROUP BY state", "SELECT model, n FROM job_counts WHERE state = 'queued'"]) {
+          const plan = yield* sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN ${reader}`)
+          expect(plan.map((row) => row.detail).join(" | ")).not.toMatch(/\bjobs\b/)
+        }
+      })))
 
   it.effect("SQLite writes an epoch millisecond as Date.toISOString does", () =>
     withStore(() =>

@@ -11,6 +11,7 @@ import jobApi from "./migrations/0003_job_api.js"
 import outboxPendingOrder from "./migrations/0004_outbox_pending_order.js"
 import stateEventsByTrigger from "./migrations/0005_state_events_by_trigger.js"
 import pendingOutboxIndex from "./migrations/0006_pending_outbox_index.js"
+import jobCounts from "./migrations/0007_job_counts.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -63,7 +64,8 @@ const LockAndMigrate = Layer.effectDiscard(
         "0003_job_api": jobApi,
         "0004_outbox_pending_order": outboxPendingOrder,
         "0005_state_events_by_trigger": stateEventsByTrigger,
-        "0006_pending_outbox_index": pendingOutboxIndex
+        "0006_pending_outbox_index": pendingOutboxIndex,
+        "0007_job_counts": jobCounts
       })
     })
   })

@@ -253,7 +253,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       return rows.length
     })
 
-    const countQueued = sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs WHERE state = 'queued'`.pipe(
+    // Counts come from job_counts, which triggers keep in step with the rows (migration 0007).
+    const countQueued = sql<{ readonly n: number }>`SELECT coalesce(sum(n), 0) AS n FROM job_counts WHERE state = 'queued'`.pipe(
       Effect.map((rows) => rows[0]?.n ?? 0)
     )
 
@@ -299,10 +300,9 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       return 1 + residentAhead + olderOthers
     })
 
-    const countByState = sql<{ readonly state: JobState; readonly n: number }>`SELECT state, count(*) AS n FROM jobs GROUP BY state`
+    const countByState = sql<{ readonly state: JobState; readonly n: number }>`SELECT state, sum(n) AS n FROM job_counts GROUP BY state`
 
-    const queuedByModel = sql<{ readonly model: string; readonly n: number }>`SELECT model, count(*) AS n FROM jobs
-      WHERE state = 'queued' GROUP BY model`
+    const queuedByModel = sql<{ readonly model: string; readonly n: number }>`SELECT model, n FROM job_counts WHERE state = 'queued'`
 
     return {
       countByState,
