@@ -5,7 +5,7 @@ import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import { describe, expect, it } from "@effect/vitest"
 import { JobId, type JobState } from "@foreman/domain"
-import { Effect, Either, Layer, Option, Schema } from "effect"
+import { Duration, Effect, Either, Fiber, Layer, Option, Schema } from "effect"
 import { join } from "node:path"
 import { monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
@@ -15,6 +15,7 @@ import migration0002 from "../src/store/migrations/0002_webhook_outbox.js"
 import migration0003 from "../src/store/migrations/0003_job_api.js"
 import migration0004 from "../src/store/migrations/0004_outbox_pending_order.js"
 import { isoTimestampSql } from "../src/store/migrations/0005_state_events_by_trigger.js"
+import { sweepBatch } from "../src/store/deleteInBatches.js"
 import { SqlLive } from "../src/store/SqlLive.js"
 import { Store } from "../src/store/Store.js"
 import { WebhookOutbox } from "../src/store/WebhookOutbox.js"
@@ -144,6 +145,39 @@ describe("Store", () => {
         expect(Either.isLeft(yield* Effect.either(store.get(old.id)))).toBe(true)
         expect(Option.isNone(yield* store.getArtifact(old.id, "x"))).toBe(true)
         expect((yield* store.get(live.id)).state).toBe("queued")
+      })))
+
+  // Live clock: the sweep yields to the event loop on a real timer.
+  it.live("a large sweep goes in batches, letting other work in between, and deletes every expired row", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const outbox = yield* WebhookOutbox
+        const expired = 2 * sweepBatch + 500
+        const now = Date.now()
+        // Rows written straight in: expired finished jobs, one live job, and delivered events of the live one.
+        yield* sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${expired})
+          INSERT INTO jobs (id, mode, endpoint, model, payload, state, attempt, max_attempts, created_at, updated_at, finished_at)
+          SELECT printf('OLD%023d', i), 'async', 'chat', 'a', '{}', 'done', 1, 3, ${now}, ${now}, ${now} FROM n`
+        const live = yield* queue(store, "a")
+        yield* sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${expired})
+          INSERT INTO webhook_outbox (event_id, job_id, url, payload, status, attempts, next_attempt_at, created_at, finished_at)
+          SELECT printf('EVT%023d', i), ${live.id}, 'http://127.0.0.1:9/hook', '{}', 'delivered', 1, ${now}, ${now}, ${now} FROM n`
+        const count = (table: "jobs" | "webhook_outbox") =>
+          Effect.map(sql.unsafe<{ readonly n: number }>(`SELECT count(*) AS n FROM ${table}`), (rows) => rows[0]?.n ?? 0)
+
+        // A timer set as the sweep starts fires between its batches, not after the last one.
+        for (const [table, sweep] of [["jobs", store.sweep], ["webhook_outbox", outbox.sweep]] as const) {
+          const before = yield* count(table)
+          const midway = yield* Effect.fork(Effect.zipRight(Effect.sleep(Duration.zero), count(table)))
+          expect(yield* sweep(now + 1000)).toBe(expired)
+          const seen = yield* Fiber.join(midway)
+          expect(seen, table).toBeLessThan(before)
+          expect(seen, table).toBeGreaterThan(before - expired)
+          expect(yield* count(table)).toBe(before - expired)
+        }
+        expect((yield* store.get(live.id)).state).toBe("queued")
+        expect(yield* store.countByState).toEqual([{ state: "queued", n: 1 }])
       })))
 
   it.effect("a second holder of the same database is refused with a clear message", () =>

@@ -5,6 +5,7 @@ import { Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { ForemanConfig } from "../config/ForemanConfig.js"
+import { deleteInBatches, sweepBatch } from "./deleteInBatches.js"
 import { jobEventBody } from "./JobEventBody.js"
 import { JobRecord, type NewArtifact, type NewJob, type TransitionPatch } from "./JobRecord.js"
 import { SqlLive } from "./SqlLive.js"
@@ -247,10 +248,12 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       }))
     })
 
-    /** Deletes terminal jobs (and their artifacts) that finished before the cutoff. */
+    /** Deletes terminal jobs (and their artifacts and outbox rows) that finished before the cutoff. */
     const sweep = Effect.fn("Store.sweep")(function*(finishedBefore: number) {
-      const rows = yield* sql`DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ${finishedBefore} RETURNING id`
-      return rows.length
+      return yield* deleteInBatches(
+        sql`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ${finishedBefore}
+          LIMIT ${sweepBatch}) RETURNING id`.pipe(Effect.map((rows) => rows.length))
+      )
     })
 
     // Counts come from job_counts, which triggers keep in step with the rows (migration 0007).

@@ -1,5 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Schema } from "effect"
+import { deleteInBatches, sweepBatch } from "./deleteInBatches.js"
 import { SqlLive } from "./SqlLive.js"
 
 /** One undelivered state event, as the dispatcher sees it. */
@@ -73,8 +74,12 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
 
     /** Drops delivered and given-up rows finished before the cutoff (FOREMAN_JOB_TTL). */
     const sweep = Effect.fn("WebhookOutbox.sweep")(function*(finishedBefore: number) {
-      const rows = yield* sql`DELETE FROM webhook_outbox WHERE status != 'pending' AND finished_at < ${finishedBefore} RETURNING event_id`
-      return rows.length
+      return yield* deleteInBatches(
+        sql`DELETE FROM webhook_outbox WHERE event_id IN (SELECT event_id FROM webhook_outbox
+          WHERE status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${sweepBatch}) RETURNING event_id`.pipe(
+          Effect.map((rows) => rows.length)
+        )
+      )
     })
 
     return { due, delivered, retryLater, giveUp, pendingCount, counts, sweep } as const
