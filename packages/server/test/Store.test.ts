@@ -50,17 +50,22 @@ describe("Store", () => {
         const c1 = yield* queue(store, "c")
         const b2 = yield* queue(store, "b")
         const order: Array<string> = []
+        const moreQueued: Array<boolean> = []
         let resident: string | null = null
         while (true) {
-          const next: Option.Option<JobRecord> = Option.map(yield* store.claimNext(resident), (claimed) => claimed.job)
-          if (Option.isNone(next)) break
-          order.push(next.value.id)
-          expect(next.value.state).toBe(next.value.model === resident ? "working" : "loading")
-          expect(next.value.attempt).toBe(1)
-          resident = next.value.model
-          yield* store.transition(next.value, "done", { result: "{}" })
+          const claimed = yield* store.claimNext(resident)
+          if (Option.isNone(claimed)) break
+          const next: JobRecord = claimed.value.job
+          order.push(next.id)
+          moreQueued.push(claimed.value.moreQueued)
+          expect(next.state).toBe(next.model === resident ? "working" : "loading")
+          expect([next.attempt, claimed.value.previous, claimed.value.event.state]).toEqual([1, "queued", next.state])
+          resident = next.model
+          yield* store.transition(next, "done", { result: "{}" })
         }
         expect(order).toEqual([a1.id, a2.id, b1.id, b2.id, c1.id])
+        // Only the last claim left the queue empty.
+        expect(moreQueued).toEqual([true, true, true, true, false])
       })))
 
   it.effect("a transition names its from-state and refuses when the job moved on", () =>
@@ -363,10 +368,12 @@ describe("Store", () => {
         const plan = (statement: string) =>
           Effect.map(sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN ${statement}`), (rows) => rows.map((r) => r.detail).join(" | "))
         const plans = [
-          yield* plan(`SELECT * FROM jobs WHERE id = COALESCE(
-            (SELECT id FROM (SELECT id, created_at FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) WHERE created_at < 1),
-            (SELECT id FROM jobs WHERE state = 'queued' AND model = 'a' ORDER BY id LIMIT 1),
-            (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))`),
+          yield* plan(`UPDATE jobs SET state = CASE WHEN model = 'a' THEN 'working' ELSE 'loading' END, attempt = attempt + 1
+            WHERE state = 'queued' AND id = COALESCE(
+              (SELECT id FROM (SELECT id, created_at FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) WHERE created_at < 1),
+              (SELECT id FROM jobs WHERE state = 'queued' AND model = 'a' ORDER BY id LIMIT 1),
+              (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))
+            RETURNING *, EXISTS (SELECT 1 FROM jobs WHERE state = 'queued') AS more_queued`),
           yield* plan(`SELECT o.event_id FROM webhook_outbox o INDEXED BY webhook_outbox_pending
             WHERE o.status = 'pending' AND o.next_attempt_at <= 1
               AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job

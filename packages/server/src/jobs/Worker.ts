@@ -52,7 +52,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       store.transition(job, to, patch, artifacts).pipe(
         Effect.tap(events.state),
         Effect.map((change) => change.job),
-        Effect.tap(recordFinish)
+        Effect.tap(recordFinish),
+        // A job put back in the queue is one to claim again, like a new submit.
+        Effect.tap(() => to === "queued" ? Queue.offer(doorbell, undefined) : Effect.void)
       )
 
     const countUpstreamError = (kind: "connection" | "http") =>
@@ -206,8 +208,14 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
 
     const maxWaitMillis = Option.getOrNull(Option.map(config.maxWait, Duration.toMillis))
 
+    // Whether the last claim left jobs queued. When it did not, every job queued since rang the
+    // doorbell (a submit, or a requeue in `move`), so the worker waits for a ring instead of
+    // asking SQLite again after every job (ADR-0031). Unknown at start: look.
+    let moreQueued = true
+
     const claim = claimLock.withPermits(1)(Effect.gen(function*() {
       const next = yield* store.claimNext(yield* Ref.get(resident), maxWaitMillis)
+      moreQueued = Option.isSome(next) && next.value.moreQueued
       if (Option.isNone(next)) return Option.none<Fiber.RuntimeFiber<void>>()
       const fiber = yield* Effect.fork(execute(next.value))
       yield* Ref.set(running, Option.some({ id: next.value.job.id, fiber }))
@@ -215,19 +223,23 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     }))
 
     const step = Effect.gen(function*() {
+      if (!moreQueued) yield* Queue.take(doorbell)
       if ((yield* inventory.get).degraded) yield* holdUntilTargetAnswers
       const fiber = yield* claim
-      if (Option.isNone(fiber)) {
-        yield* Queue.take(doorbell)
-        return
-      }
+      if (Option.isNone(fiber)) return
       yield* Fiber.await(fiber.value)
       yield* Ref.set(running, Option.none())
     })
 
     const loop = step.pipe(
       Effect.catchAllCause((cause) =>
-        Effect.logError("worker loop error; restarting in 1s", cause).pipe(Effect.zipRight(Effect.sleep(Duration.seconds(1))))
+        Effect.logError("worker loop error; restarting in 1s", cause).pipe(
+          Effect.zipRight(Effect.sleep(Duration.seconds(1))),
+          // The failed step may have taken the doorbell's ring: look at the queue again.
+          Effect.zipRight(Effect.sync(() => {
+            moreQueued = true
+          }))
+        )
       ),
       Effect.forever
     )

@@ -1,5 +1,4 @@
 import * as SqlClient from "@effect/sql/SqlClient"
-import type * as SqlError from "@effect/sql/SqlError"
 import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
 import { Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"
@@ -33,6 +32,11 @@ export interface Transitioned {
   readonly job: JobRecord
   readonly previous: JobState | null
   readonly event: JobEvent
+}
+
+/** A job the worker claimed, and whether others were still queued behind it. */
+export interface Claimed extends Transitioned {
+  readonly moreQueued: boolean
 }
 
 const ArtifactRow = Schema.Struct({
@@ -187,36 +191,33 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     })
 
     /**
-     * Drain-by-model in one statement: the oldest queued job if it has waited past FOREMAN_MAX_WAIT
-     * (ADR-0018), else the resident model's oldest, else the oldest. COALESCE stops at the first
-     * subquery that finds one, and each is one descent of an index.
+     * Claims the next job in drain-by-model order, in one statement: the oldest queued job if it has
+     * waited past FOREMAN_MAX_WAIT (ADR-0018), else the resident model's oldest, else the oldest.
+     * COALESCE stops at the first subquery that finds one, and each is one descent of an index, so
+     * the claim costs the same at 100k queued as at 1. The pick and the move are one statement, so
+     * a cancel cannot come between them. `moreQueued` says whether any job is still queued after
+     * this one, so the worker can wait for a submit instead of looking again (ADR-0031).
      */
-    const nextQueued = (resident: string | null, maxWaitMillis: number | null) => {
-      const overdueBefore = maxWaitMillis === null ? -1 : Date.now() - maxWaitMillis
-      return sql`SELECT * FROM jobs WHERE id = COALESCE(
+    const claimNext = Effect.fn("Store.claimNext")(function*(resident: string | null, maxWaitMillis: number | null = null) {
+      const now = Date.now()
+      const overdueBefore = maxWaitMillis === null ? -1 : now - maxWaitMillis
+      const eventId = nextEventId()
+      const rows = yield* sql<{ readonly moreQueued: number }>`UPDATE jobs SET
+          state = CASE WHEN model = ${resident} THEN 'working' ELSE 'loading' END,
+          event_id = ${eventId},
+          updated_at = ${now},
+          started_at = COALESCE(started_at, ${now}),
+          attempt = attempt + 1
+        WHERE state = 'queued' AND id = COALESCE(
           (SELECT id FROM (SELECT id, created_at FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1) WHERE created_at < ${overdueBefore}),
           (SELECT id FROM jobs WHERE state = 'queued' AND model = ${resident} ORDER BY id LIMIT 1),
-          (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))`.pipe(Effect.flatMap(one))
-    }
-
-    /**
-     * Claims the next job in drain-by-model order; the claim costs the same at 100k queued as at 1.
-     * The pick and the move are separate statements, not one transaction (a transaction costs as
-     * much as two statements). The move names `queued` as its from-state, so a job cancelled in
-     * between is not claimed: the claim just looks again.
-     */
-    const claimNext: (resident: string | null, maxWaitMillis?: number | null) => Effect.Effect<Option.Option<Transitioned>, SqlError.SqlError> =
-      Effect.fn("Store.claimNext")(function*(resident: string | null, maxWaitMillis: number | null = null) {
-        const next = yield* nextQueued(resident, maxWaitMillis)
-        if (Option.isNone(next)) return Option.none<Transitioned>()
-        const job = next.value
-        const to: JobState = job.model === resident ? "working" : "loading"
-        return yield* transitionFrom(job, to, { attempt: job.attempt + 1 }, []).pipe(
-          Effect.map(Option.some),
-          Effect.catchTag("InvalidTransition", () => claimNext(resident, maxWaitMillis)),
-          Effect.catchTag("JobNotFound", () => claimNext(resident, maxWaitMillis))
-        )
-      })
+          (SELECT id FROM jobs WHERE state = 'queued' ORDER BY id LIMIT 1))
+        RETURNING *, EXISTS (SELECT 1 FROM jobs WHERE state = 'queued') AS more_queued`
+      const row = rows[0]
+      if (row === undefined) return Option.none<Claimed>()
+      const claimed = yield* announce(eventId, yield* Effect.orDie(decodeJob(row)), "queued", [])
+      return Option.some<Claimed>({ ...claimed, moreQueued: row.moreQueued === 1 })
+    })
 
     /**
      * After a crash, running async jobs go back to the queue; sync jobs are cancelled because the
