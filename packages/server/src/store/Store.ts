@@ -4,7 +4,7 @@ import { Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { deleteInBatches, sweepBatch } from "./deleteInBatches.js"
+import { deleteInBatches } from "./deleteInBatches.js"
 import { jobEventBody } from "./JobEventBody.js"
 import { JobRecord, type NewArtifact, type NewJob, type TransitionPatch } from "./JobRecord.js"
 import { SqlLive } from "./SqlLive.js"
@@ -251,9 +251,9 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
 
     /** Deletes terminal jobs (and their artifacts and outbox rows) that finished before the cutoff. */
     const sweep = Effect.fn("Store.sweep")(function*(finishedBefore: number) {
-      return yield* deleteInBatches(
+      return yield* deleteInBatches((limit) =>
         sql`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ${finishedBefore}
-          LIMIT ${sweepBatch}) RETURNING id`.pipe(Effect.map((rows) => rows.length))
+          LIMIT ${limit}) RETURNING id`.pipe(Effect.map((rows) => rows.length))
       )
     })
 

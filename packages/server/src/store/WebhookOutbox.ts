@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Schema } from "effect"
-import { deleteInBatches, sweepBatch } from "./deleteInBatches.js"
+import { deleteInBatches } from "./deleteInBatches.js"
 import { SqlLive } from "./SqlLive.js"
 
 /** One undelivered state event, as the dispatcher sees it. */
@@ -74,9 +74,9 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
 
     /** Drops delivered and given-up rows finished before the cutoff (FOREMAN_JOB_TTL). */
     const sweep = Effect.fn("WebhookOutbox.sweep")(function*(finishedBefore: number) {
-      return yield* deleteInBatches(
+      return yield* deleteInBatches((limit) =>
         sql`DELETE FROM webhook_outbox WHERE event_id IN (SELECT event_id FROM webhook_outbox
-          WHERE status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${sweepBatch}) RETURNING event_id`.pipe(
+          WHERE status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${limit}) RETURNING event_id`.pipe(
           Effect.map((rows) => rows.length)
         )
       )

@@ -10,17 +10,27 @@ const submit = (url: string, body: unknown) =>
     fetch(`${url}/jobs`, { method: "POST", body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ job_id: string }>)
   ).pipe(Effect.orDie)
 
+/**
+ * A daemon with `FOREMAN_MAX_ATTEMPTS` set, in front of a sim with long answers (so a stop or a
+ * kill lands mid-generation), and two async jobs with webhooks: the first runs, the second waits.
+ */
+const twoJobsQueued = (maxAttempts: string, firstContent: string, secondContent: string) =>
+  Effect.gen(function*() {
+    const sim = yield* OllamaSim.start({ models: ["a:1b"], tokens: 200, tokenDelayMs: 15 })
+    const receiver = yield* startReceiver()
+    const place = yield* foremanPlace(sim.url, { FOREMAN_MAX_ATTEMPTS: maxAttempts })
+    const daemon = yield* startForemanAt(place)
+    const job = (content: string) =>
+      submit(place.url, { model: "a:1b", messages: [{ role: "user", content }], state_webhook_url: receiver.url })
+    const first = yield* job(firstContent)
+    const second = yield* job(secondContent)
+    return { receiver, place, url: place.url, daemon, first, second }
+  })
+
 describe("restart: foreman stopped or killed while a job runs", () => {
   it.live("the running async job goes back to the queue, not counted against it, and finishes after the restart", () =>
     Effect.gen(function*() {
-      // A long answer, so the stop lands mid-generation.
-      const sim = yield* OllamaSim.start({ models: ["a:1b"], tokens: 200, tokenDelayMs: 15 })
-      const receiver = yield* startReceiver()
-      const place = yield* foremanPlace(sim.url, { FOREMAN_MAX_ATTEMPTS: "1" })
-      const url = place.url
-      const first = yield* startForemanAt(place)
-      const running = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "long" }], state_webhook_url: receiver.url })
-      const waiting = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "next" }], state_webhook_url: receiver.url })
+      const { daemon: first, first: running, place, receiver, second: waiting, url } = yield* twoJobsQueued("1", "long", "next")
       yield* until(getJob(url, running.job_id), (job) => job.state === "working", () => "the first job to be working")
 
       const exit = yield* first.stop
@@ -44,13 +54,9 @@ describe("restart: foreman stopped or killed while a job runs", () => {
 
   it.live("a job that foreman crashes on in every allowed attempt fails instead of crash-looping it", () =>
     Effect.gen(function*() {
-      const sim = yield* OllamaSim.start({ models: ["a:1b"], tokens: 200, tokenDelayMs: 15 })
-      const receiver = yield* startReceiver()
-      const place = yield* foremanPlace(sim.url, { FOREMAN_MAX_ATTEMPTS: "2" })
-      const url = place.url
-      let daemon = yield* startForemanAt(place)
-      const poison = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "poison" }], state_webhook_url: receiver.url })
-      const behind = yield* submit(url, { model: "a:1b", messages: [{ role: "user", content: "behind" }], state_webhook_url: receiver.url })
+      const queued = yield* twoJobsQueued("2", "poison", "behind")
+      const { first: poison, place, receiver, second: behind, url } = queued
+      let daemon = queued.daemon
 
       // SIGKILL mid-answer stands in for a job that brings the daemon down (the OOM killer, a crash).
       for (const attempt of [1, 2]) {
