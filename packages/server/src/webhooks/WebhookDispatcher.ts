@@ -3,7 +3,7 @@ import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
-import { describeNetworkError, makeAgents, sendRequest } from "../transport/NodeHttpRequest.js"
+import { describeNetworkError, makeAgents, RequestTimedOut, sendRequest } from "../transport/NodeHttpRequest.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
 
 // Retry policy: 1s, 2s, 4s … doubling, each wait capped at 5 minutes, 10 retries. That is 11 attempts
@@ -113,6 +113,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
       permanent: false
     })
+    const onError = (error: unknown) => error instanceof RequestTimedOut ? timedOut : unreachable(error)
 
     // Delivered events not yet marked so in the outbox: the next scan writes them in one statement
     // before it reads what is due, and skips any still here, so none is handed out again. Marked at
@@ -147,18 +148,15 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         onNone: () => webhookIdHeaders(event.eventId, timestamp),
         onSome: (secret) => signatureHeaders(secret, event.eventId, timestamp, event.payload)
       })
-      // The deadline runs from connect to the answer's last byte. The answer is read to its end so
-      // the socket goes back to the pool; the deadline destroys it instead. Whatever fails once the
-      // deadline has fired is reported as the timeout.
-      const deadline = AbortSignal.timeout(attemptTimeoutMs)
+      // The deadline runs from sending to the answer's last byte. The answer is read to its end so
+      // the socket goes back to the pool; the deadline destroys it instead.
       const request = {
         method: "POST",
         url: event.url,
         headers: { "user-agent": "foreman-webhooks", "content-type": "application/json", ...headers },
         body: event.payload,
-        signal: deadline
+        timeoutMillis: attemptTimeoutMs
       }
-      const onError = (error: unknown) => deadline.aborted ? timedOut : unreachable(error)
       const response = yield* sendRequest(agents, request, onError)
       yield* response.forEachChunk(ignoreChunk)
       const status = response.status

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Duration, Effect, Either } from "effect"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { Readable } from "node:stream"
-import { makeAgents, sendRequest } from "../../src/transport/NodeHttpRequest.js"
+import { makeAgents, RequestTimedOut, sendRequest } from "../../src/transport/NodeHttpRequest.js"
 
 /**
  * A keep-alive server that answers "ok" to the first request on each connection and resets the
@@ -36,6 +36,31 @@ const resettingServer = Effect.acquireRelease(
 )
 
 const fail = (error: unknown) => String(error)
+
+/** Answers `/ok` at once; `/hang` never answers; `/stall` sends its head and part of a body, then nothing. */
+const slowServer = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly server: Server; readonly connections: () => number }>((resume) => {
+    let connections = 0
+    const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      req.resume()
+      if (req.url === "/ok") req.once("end", () => res.end("ok"))
+      else if (req.url === "/stall") res.writeHead(200, { "content-length": "10" }).write("part")
+    })
+    server.on("connection", () => connections++)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, server, connections: () => connections }))
+    })
+  }),
+  ({ server }) =>
+    Effect.sync(() => {
+      server.closeAllConnections()
+      server.close()
+    })
+)
+
+const timers = () => process.getActiveResourcesInfo().filter((kind) => kind === "Timeout").length
 
 const text = (response: { readonly forEachChunk: (f: (bytes: Uint8Array) => void) => Effect.Effect<void, string> }) =>
   Effect.suspend(() => {
@@ -73,5 +98,31 @@ describe("sendRequest", () => {
       // Nothing listens on port 1: the request gets as far as connecting, so the agent was accepted.
       const refused = yield* Effect.either(sendRequest(agents, { method: "GET", url: "https://127.0.0.1:1/", headers: {}, body: undefined }, fail))
       expect(Either.isLeft(refused) && refused.left).toContain("ECONNREFUSED")
+    }))
+
+  it.scopedLive("a deadline fails the exchange with RequestTimedOut, before the answer or mid-body, and is stopped once the answer ends", () =>
+    Effect.gen(function*() {
+      const { connections, url } = yield* slowServer
+      const agents = yield* makeAgents({ keepAlive: true })
+      const timedOut = (error: unknown) => error instanceof RequestTimedOut ? `timed out after ${error.timeoutMillis} ms` : String(error)
+      const get = (path: string) => sendRequest(agents, { method: "GET", url: `${url}${path}`, headers: {}, body: undefined, timeoutMillis: 200 }, timedOut)
+      const textOf = (path: string) =>
+        Effect.flatMap(get(path), (response) => {
+          let body = ""
+          return response.forEachChunk((bytes) => (body += Buffer.from(bytes).toString())).pipe(Effect.map(() => body))
+        })
+      // No answer at all: the request itself fails.
+      expect(yield* Effect.flip(get("/hang"))).toBe("timed out after 200 ms")
+      // A head and part of the body: the answer arrives, its body fails at the deadline.
+      const stalled = yield* get("/stall")
+      expect(stalled.status).toBe(200)
+      expect(yield* Effect.flip(stalled.forEachChunk(() => {}))).toBe("timed out after 200 ms")
+      // In time: no timer outlives the exchange, and the socket goes back to the pool unharmed.
+      const before = timers()
+      expect(yield* textOf("/ok")).toBe("ok")
+      expect(timers()).toBe(before)
+      yield* Effect.sleep(Duration.millis(300))
+      expect(yield* textOf("/ok")).toBe("ok")
+      expect(connections()).toBe(3)
     }))
 })
