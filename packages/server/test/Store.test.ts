@@ -245,6 +245,42 @@ describe("Store", () => {
         for (const row of rows) expect(row.payload).toBe(byId.get(row.eventId))
       })))
 
+  it.effect("a terminal event without artifacts is queued by SQLite: its body equals the announced event as JSON, whatever the result's spelling", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const outbox = yield* WebhookOutbox
+        const finish = (to: JobState, patch: { readonly result?: string; readonly error?: string }) =>
+          Effect.gen(function*() {
+            yield* store.insert({ id: newId(), mode: "async", endpoint: "chat", model: "a", payload: "{}", webhookUrl: "http://127.0.0.1:9/hook" })
+            const claimed = Option.getOrThrow(yield* store.claimNext("a"))
+            return yield* store.transition(claimed.job, to, patch)
+          })
+        // Go's escapes, spaces, a number JSON.stringify would respell; text that is not JSON; no result at all.
+        const finished = [
+          yield* finish("done", { result: String.raw`{"message": {"content": "\u003cb\u003e \/ é"}, "eval_duration": 1.50, "done": true}` }),
+          yield* finish("done", { result: "plain text, not JSON" }),
+          yield* finish("failed", { error: "the target answered 500" }),
+          yield* finish("cancelled", { error: "cancelled" })
+        ]
+        for (const change of finished) {
+          const rows = yield* sql<{ readonly payload: string }>`SELECT payload FROM webhook_outbox WHERE event_id = ${change.event.event_id}`
+          expect(rows.length).toBe(1)
+          expect(JSON.parse(rows[0]?.payload ?? "null")).toEqual(change.event)
+        }
+        // The target's spelling reaches the receiver as it wrote it.
+        const [goSpelled] = yield* sql<{ readonly payload: string }>`SELECT payload FROM webhook_outbox WHERE event_id = ${finished[0]?.event.event_id ?? ""}`
+        expect(goSpelled?.payload).toContain(String.raw`"content":"\u003cb\u003e \/ é"},"eval_duration":1.50`)
+        expect(finished.map((change) => change.event)).toMatchObject([
+          { state: "done", result: { message: { content: "<b> / é" }, eval_duration: 1.5 }, artifacts: [], error: null },
+          { state: "done", result: "plain text, not JSON" },
+          { state: "failed", result: null, error: "the target answered 500" },
+          { state: "cancelled", previous_state: "working" }
+        ])
+        // Three events a job: queued, working and the terminal one, each once.
+        expect(yield* outbox.counts).toEqual({ pending: 12, delivered: 0, dead: 0 })
+      })))
+
   it.effect("a database from before the outbox trigger upgrades in place: its pending events go first, then the trigger's", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir

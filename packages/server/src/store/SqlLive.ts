@@ -12,6 +12,7 @@ import outboxPendingOrder from "./migrations/0004_outbox_pending_order.js"
 import stateEventsByTrigger from "./migrations/0005_state_events_by_trigger.js"
 import pendingOutboxIndex from "./migrations/0006_pending_outbox_index.js"
 import jobCounts from "./migrations/0007_job_counts.js"
+import terminalEventsByTrigger from "./migrations/0008_terminal_events_by_trigger.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -65,7 +66,8 @@ const LockAndMigrate = Layer.effectDiscard(
         "0004_outbox_pending_order": outboxPendingOrder,
         "0005_state_events_by_trigger": stateEventsByTrigger,
         "0006_pending_outbox_index": pendingOutboxIndex,
-        "0007_job_counts": jobCounts
+        "0007_job_counts": jobCounts,
+        "0008_terminal_events_by_trigger": terminalEventsByTrigger
       })
     })
   })

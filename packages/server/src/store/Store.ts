@@ -63,21 +63,21 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const nextEventId = monotonicUlid()
 
     /**
-     * A write of more than one statement (an artifact, a terminal outbox event) runs in a transaction; a
+     * A write of more than one statement (a state change with artifacts) runs in a transaction; a
      * single statement is atomic by itself and skips one, which costs as much as two statements.
      */
     const atomically = <A, E, R>(inTransaction: boolean, write: Effect.Effect<A, E, R>) =>
       inTransaction ? sql.withTransaction(write) : write
 
     /**
-     * Builds the state event. For a job with a webhook, a trigger (migration 0005) queues a
-     * non-terminal event in the outbox within the statement that writes the state; a terminal one
-     * carries the result and artifacts, so it is queued here, in the terminal write's transaction.
+     * Builds the state event. For a job with a webhook, triggers queue the event in the outbox within
+     * the statement that writes the state (migrations 0005, 0008), except a terminal event with
+     * artifacts: only Store renders those, so it is queued here, in the terminal write's transaction.
      */
     const announce = (eventId: string, job: JobRecord, previous: JobState | null, artifacts: ReadonlyArray<NewArtifact>) =>
       Effect.gen(function*() {
         const event = jobEventBody(eventId, job, previous, artifacts)
-        if (job.webhookUrl !== null && isTerminal(job.state)) {
+        if (job.webhookUrl !== null && isTerminal(job.state) && artifacts.length > 0) {
           yield* sql`INSERT INTO webhook_outbox ${
             sql.insert({
               eventId,
@@ -148,6 +148,9 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       Effect.gen(function*() {
         const now = Date.now()
         const eventId = nextEventId()
+        // Before the state, so the terminal-event trigger sees them and leaves the event to `announce`.
+        // A transition that finds the job moved fails the transaction, and they go with it.
+        yield* writeArtifacts(id, artifacts)
         const rows = yield* sql`UPDATE jobs SET
             state = ${to},
             event_id = ${eventId},
@@ -161,21 +164,14 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
           WHERE id = ${id} AND state = ${from}
           RETURNING *`
         const updated = yield* one(rows)
-        if (Option.isSome(updated)) {
-          yield* writeArtifacts(id, artifacts)
-          return yield* announce(eventId, updated.value, from, artifacts)
-        }
+        if (Option.isSome(updated)) return yield* announce(eventId, updated.value, from, artifacts)
         const current = yield* get(id)
         return yield* Effect.fail(new InvalidTransition({ jobId: id, from, to, actual: current.state }))
       })
 
     /** Moves a job from the state it is in (`job.state`) to `to`, failing if it has moved since. */
     const transitionFrom = (job: JobRecord, to: JobState, patch: TransitionPatch, artifacts: ReadonlyArray<NewArtifact>) =>
-      atomically(
-        // Artifacts, or a terminal event to queue, make it more than one statement.
-        artifacts.length > 0 || (job.webhookUrl !== null && isTerminal(to)),
-        transitionUnsafe(job.id, job.state, to, patch, artifacts)
-      )
+      atomically(artifacts.length > 0, transitionUnsafe(job.id, job.state, to, patch, artifacts))
 
     /**
      * Moves a job from `job.state`, the state its caller last saw, to `to`; fails with
