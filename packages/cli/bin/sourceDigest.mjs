@@ -1,9 +1,11 @@
-// The digest of every source file the bundle is built from: the CLI's own and those of the
-// workspace packages it imports (symlinked in development, copied by `pnpm deploy`). Contents,
-// not mtimes, so a copy that touches every file does not make a good bundle look stale.
+// The digest of everything the bundle is built from: every source file of the CLI and of the
+// workspace packages it imports (symlinked in development, copied by `pnpm deploy`), and the
+// version each of those packages' dependencies resolves to, so an install that upgrades one makes
+// the bundle stale too. Contents and versions, not mtimes or paths, so a deployed copy of a good
+// bundle still matches.
 import { createHash } from "node:crypto"
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs"
+import { dirname, join } from "node:path"
 
 const walk = (hash, dir) => {
   for (const name of readdirSync(dir).sort()) {
@@ -13,14 +15,34 @@ const walk = (hash, dir) => {
   }
 }
 
+const readJson = (path) => JSON.parse(readFileSync(path, "utf8"))
+
+// Node's own lookup: the nearest node_modules above the package's real directory that has it.
+const installedVersion = (packageDir, name) => {
+  for (let dir = realpathSync(packageDir);; dir = dirname(dir)) {
+    const manifest = join(dir, "node_modules", name, "package.json")
+    if (existsSync(manifest)) return readJson(manifest).version ?? "?"
+    if (dirname(dir) === dir) return "missing"
+  }
+}
+
+const dependencies = (hash, packageDir) => {
+  const names = Object.keys(readJson(join(packageDir, "package.json")).dependencies ?? {}).sort()
+  for (const name of names) {
+    if (!name.startsWith("@foreman/")) hash.update(`${name}@${installedVersion(packageDir, name)}\n`)
+  }
+}
+
 /** @param {string} cliRoot the directory holding bin/, src/ and dist/ */
 export const sourceDigest = (cliRoot) => {
   const hash = createHash("sha256")
   walk(hash, join(cliRoot, "src"))
+  dependencies(hash, cliRoot)
   const workspace = join(cliRoot, "node_modules", "@foreman")
   for (const name of existsSync(workspace) ? readdirSync(workspace).sort() : []) {
     const src = join(workspace, name, "src")
     if (existsSync(src)) walk(hash, src)
+    if (existsSync(join(workspace, name, "package.json"))) dependencies(hash, join(workspace, name))
   }
   return hash.digest("hex")
 }
