@@ -292,12 +292,14 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         return 1 + count(yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs
           WHERE state = 'queued' AND model = ${resident} AND id < ${job.id}`)
       }
-      const residentAhead = resident === null ? 0 : count(
-        yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs WHERE state = 'queued' AND model = ${resident}`
-      )
-      const olderOthers = count(yield* sql<{ readonly n: number }>`SELECT count(*) AS n FROM jobs
-        WHERE state = 'queued' AND id < ${job.id} AND model != ${resident ?? ""}`)
-      return 1 + residentAhead + olderOthers
+      // Ahead: the resident model's whole backlog (from the trigger-kept counts, ADR-0029) and the
+      // older jobs of other models. Each count walks one index alone; filtering the older jobs by
+      // model instead would read every one of their rows (24 ms at 100k queued, against 5).
+      const other = resident ?? ""
+      return 1 + count(yield* sql<{ readonly n: number }>`SELECT
+          (SELECT coalesce(sum(n), 0) FROM job_counts WHERE state = 'queued' AND model = ${other})
+          + (SELECT count(*) FROM jobs WHERE state = 'queued' AND id < ${job.id})
+          - (SELECT count(*) FROM jobs WHERE state = 'queued' AND model = ${other} AND id < ${job.id}) AS n`)
     })
 
     const countByState = sql<{ readonly state: JobState; readonly n: number }>`SELECT state, sum(n) AS n FROM job_counts GROUP BY state`
