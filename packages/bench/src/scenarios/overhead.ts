@@ -132,7 +132,7 @@ export const overhead = (ctx: BenchContext): Effect.Effect<OverheadResult, Bench
       notes: [
         `Median of the per-round differences (paired): bare proxy +${fixed(pairedProxy, 3)} ms, foreman +${fixed(pairedForeman, 3)} ms.`,
         `CPU time per request (from /proc, the warm-up included; robust to a busy machine): bare proxy ${fixed(cpu.proxy, 3)} ms, foreman ${fixed(cpu.foreman, 3)} ms (${fixed(cpu.foreman / cpu.proxy, 1)}×).`,
-        `Each foreman request is a sync job: a row inserted, claimed, run against the sim and marked done (an insert, a two-statement claim, and the done with its artifact in one transaction) before the answer is written.`
+        `Each foreman request is a sync job: a row inserted, claimed, run against the sim and marked done (an insert, a one-statement claim, and the done with its artifact in one transaction) before the answer is written.`
       ],
       plots: []
     }
