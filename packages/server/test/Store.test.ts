@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { JobId, type JobState } from "@foreman/domain"
 import { Duration, Effect, Either, Fiber, Layer, Option, Schema } from "effect"
 import { join } from "node:path"
-import { monotonicFactory } from "ulid"
+import { encodeTime, monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
 import { JobRecord } from "../src/store/JobRecord.js"
 import migration0001 from "../src/store/migrations/0001_jobs.js"
@@ -189,7 +189,7 @@ describe("Store", () => {
         const live = yield* queue(store, "a")
         yield* sql`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${expired})
           INSERT INTO webhook_outbox (event_id, job_id, url, payload, status, attempts, next_attempt_at, created_at, finished_at)
-          SELECT printf('EVT%023d', i), ${live.id}, 'http://127.0.0.1:9/hook', '{}', 'delivered', 1, ${now}, ${now}, ${now} FROM n`
+          SELECT printf('%s%016d', ${encodeTime(now, 10)}, i), ${live.id}, 'http://127.0.0.1:9/hook', '{}', 'delivered', 1, ${now}, ${now}, ${now} FROM n`
         const count = (table: "jobs" | "webhook_outbox") =>
           Effect.map(sql.unsafe<{ readonly n: number }>(`SELECT count(*) AS n FROM ${table}`), (rows) => rows[0]?.n ?? 0)
 
@@ -205,6 +205,31 @@ describe("Store", () => {
         }
         expect((yield* store.get(live.id)).state).toBe("queued")
         expect(yield* store.countByState).toEqual([{ state: "queued", n: 1 }])
+      })))
+
+  it.effect("the outbox sweep drops settled events finished before the cutoff and keeps the rest", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const outbox = yield* WebhookOutbox
+        const live = yield* queue(store, "a")
+        const now = Date.now()
+        const day = 86_400_000
+        const rows = [
+          { id: `${encodeTime(now - 3 * day, 10)}0000000000000001`, status: "delivered", finishedAt: now - 3 * day },
+          { id: `${encodeTime(now - 3 * day, 10)}0000000000000002`, status: "dead", finishedAt: now - 2 * day },
+          { id: `${encodeTime(now - 3 * day, 10)}0000000000000003`, status: "pending", finishedAt: null },
+          // Written before the cutoff but settled after it: kept for its own TTL.
+          { id: `${encodeTime(now - 3 * day, 10)}0000000000000004`, status: "delivered", finishedAt: now },
+          { id: `${encodeTime(now, 10)}0000000000000005`, status: "delivered", finishedAt: now }
+        ]
+        for (const row of rows) {
+          yield* sql`INSERT INTO webhook_outbox (event_id, job_id, url, payload, status, attempts, next_attempt_at, created_at, finished_at)
+            VALUES (${row.id}, ${live.id}, 'http://127.0.0.1:9/hook', '{}', ${row.status}, 1, ${now}, ${now}, ${row.finishedAt})`
+        }
+        expect(yield* outbox.sweep(now - day)).toBe(2)
+        const kept = yield* sql<{ readonly eventId: string }>`SELECT event_id FROM webhook_outbox WHERE job_id = ${live.id} AND event_id LIKE '%000000000000000_' ORDER BY event_id`
+        expect(kept.map((r) => r.eventId.slice(-1))).toEqual(["3", "4", "5"])
       })))
 
   it.effect("a second holder of the same database is refused with a clear message", () =>
@@ -445,6 +470,9 @@ describe("Store", () => {
         }
         // The metrics scrape counts pending events in the index that holds only them.
         expect(yield* plan(`SELECT count(*) AS n FROM webhook_outbox WHERE status = 'pending'`)).toMatch(/USING COVERING INDEX webhook_outbox_pending/)
+        // The outbox sweep walks the ids written before its cutoff, not every kept row.
+        expect(yield* plan(`SELECT event_id FROM webhook_outbox
+          WHERE event_id < '01K' AND status != 'pending' AND finished_at < 1 LIMIT 2000`)).toMatch(/SEARCH webhook_outbox USING INDEX sqlite_autoindex_webhook_outbox_1 \(event_id<\?\)/)
         // A queued job's position counts from indexes alone: reading the rows was 24 ms at 100k queued.
         const position = yield* plan(`SELECT
           (SELECT coalesce(sum(n), 0) FROM job_counts WHERE state = 'queued' AND model = 'a')

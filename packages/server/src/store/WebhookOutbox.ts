@@ -1,5 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Schema } from "effect"
+import { encodeTime } from "ulid"
 import { deleteInBatches } from "./deleteInBatches.js"
 import { SqlLive } from "./SqlLive.js"
 
@@ -72,11 +73,20 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       }))
     )
 
-    /** Drops delivered and given-up rows finished before the cutoff (FOREMAN_JOB_TTL). */
+    /**
+     * Drops delivered and given-up rows finished before the cutoff (FOREMAN_JOB_TTL). An event
+     * finishes after it is written and its id is a ULID of the time it was written, so only ids
+     * older than the cutoff can qualify: the search walks those alone, not the whole outbox (a
+     * full scan of 1M kept rows held the event loop for 227 ms every sweep). An id minted after the
+     * clock stepped back may wait for its job's own sweep.
+     */
     const sweep = Effect.fn("WebhookOutbox.sweep")(function*(finishedBefore: number) {
+      // The ULID time prefix of ids written before the cutoff's millisecond; encodeTime throws outside 0…2^48-1.
+      const writtenBefore = encodeTime(Math.min(2 ** 48 - 1, Math.max(0, Math.ceil(finishedBefore))), 10)
       return yield* deleteInBatches((limit) =>
         sql`DELETE FROM webhook_outbox WHERE event_id IN (SELECT event_id FROM webhook_outbox
-          WHERE status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${limit}) RETURNING event_id`.pipe(
+          WHERE event_id < ${writtenBefore} AND status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${limit})
+          RETURNING event_id`.pipe(
           Effect.map((rows) => rows.length)
         )
       )
