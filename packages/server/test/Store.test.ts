@@ -40,15 +40,15 @@ const queue = (store: Store, model: string, mode: "sync" | "async" = "async") =>
     Effect.map((queued) => queued.job)
   )
 
+/** Five jobs over three models, interleaved: a1 b1 a2 c1 b2. */
+const interleaved = (store: Store) =>
+  Effect.all({ a1: queue(store, "a"), b1: queue(store, "b"), a2: queue(store, "a"), c1: queue(store, "c"), b2: queue(store, "b") })
+
 describe("Store", () => {
   it.effect("claims drain-by-model: the resident model's oldest job first, then the oldest overall", () =>
     withStore((store) =>
       Effect.gen(function*() {
-        const a1 = yield* queue(store, "a")
-        const b1 = yield* queue(store, "b")
-        const a2 = yield* queue(store, "a")
-        const c1 = yield* queue(store, "c")
-        const b2 = yield* queue(store, "b")
+        const { a1, b1, a2, c1, b2 } = yield* interleaved(store)
         const order: Array<string> = []
         const moreQueued: Array<boolean> = []
         let resident: string | null = null
@@ -71,11 +71,7 @@ describe("Store", () => {
   it.effect("a queued job's position follows the claim order: the resident model's backlog, then the oldest", () =>
     withStore((store) =>
       Effect.gen(function*() {
-        const a1 = yield* queue(store, "a")
-        const b1 = yield* queue(store, "b")
-        const a2 = yield* queue(store, "a")
-        const c1 = yield* queue(store, "c")
-        const b2 = yield* queue(store, "b")
+        const { a1, b1, a2, c1, b2 } = yield* interleaved(store)
         const positions = (resident: string | null) =>
           Effect.forEach([a1, b1, a2, c1, b2], (job) =>
             Effect.flatMap(store.get(job.id), (now) => store.queuePosition(now, resident)))
