@@ -18,8 +18,8 @@ const walk = (hash, dir) => {
 const readJson = (path) => JSON.parse(readFileSync(path, "utf8"))
 
 // Node's own lookup: the nearest node_modules above the package's real directory that has it.
-const installedVersion = (packageDir, name) => {
-  for (let dir = realpathSync(packageDir);; dir = dirname(dir)) {
+const installedVersion = (realDir, name) => {
+  for (let dir = realDir;; dir = dirname(dir)) {
     const manifest = join(dir, "node_modules", name, "package.json")
     if (existsSync(manifest)) return readJson(manifest).version ?? "?"
     if (dirname(dir) === dir) return "missing"
@@ -28,8 +28,9 @@ const installedVersion = (packageDir, name) => {
 
 const dependencies = (hash, packageDir) => {
   const names = Object.keys(readJson(join(packageDir, "package.json")).dependencies ?? {}).sort()
+  const realDir = realpathSync(packageDir)
   for (const name of names) {
-    if (!name.startsWith("@foreman/")) hash.update(`${name}@${installedVersion(packageDir, name)}\n`)
+    if (!name.startsWith("@foreman/")) hash.update(`${name}@${installedVersion(realDir, name)}\n`)
   }
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto"
-import { monotonicFactory, type ULIDFactory } from "ulid"
+import { encodeTime, monotonicFactory, type ULIDFactory } from "ulid"
 
 const poolSize = 4096
 
@@ -19,4 +19,13 @@ export const monotonicUlid = (): ULIDFactory => {
     // 256 is a multiple of ulid's 32 characters, so every character stays equally likely.
     return (pool[next++] ?? 0) / 256
   })
+}
+
+/**
+ * The time prefix that every ULID minted before `millis` sorts below. Clamped, since encodeTime
+ * throws for anything but an integer in 0…2^48-1.
+ */
+export const ulidTimePrefix = (millis: number): string => {
+  const ceiling = Math.ceil(millis)
+  return encodeTime(Number.isNaN(ceiling) ? 0 : Math.min(2 ** 48 - 1, Math.max(0, ceiling)), 10)
 }

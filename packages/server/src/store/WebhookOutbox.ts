@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Effect, Schema } from "effect"
-import { encodeTime } from "ulid"
+import { ulidTimePrefix } from "../ids/MonotonicUlid.js"
 import { deleteInBatches } from "./deleteInBatches.js"
 import { SqlLive } from "./SqlLive.js"
 
@@ -81,10 +81,7 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
      * clock stepped back may wait for its job's own sweep.
      */
     const sweep = Effect.fn("WebhookOutbox.sweep")(function*(finishedBefore: number) {
-      // The ULID time prefix of ids written before the cutoff's millisecond; encodeTime throws for
-      // anything but an integer in 0…2^48-1.
-      const millis = Math.ceil(finishedBefore)
-      const writtenBefore = encodeTime(Number.isNaN(millis) ? 0 : Math.min(2 ** 48 - 1, Math.max(0, millis)), 10)
+      const writtenBefore = ulidTimePrefix(finishedBefore)
       return yield* deleteInBatches((limit) =>
         sql`DELETE FROM webhook_outbox WHERE event_id IN (SELECT event_id FROM webhook_outbox
           WHERE event_id < ${writtenBefore} AND status != 'pending' AND finished_at < ${finishedBefore} LIMIT ${limit})
