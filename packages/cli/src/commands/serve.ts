@@ -1,15 +1,19 @@
 import * as Command from "@effect/cli/Command"
 import { Console, Effect, Layer } from "effect"
+import { limitHeapGrowth } from "../heapGrowth.js"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
 const daemon = Effect.promise(() => import("@foreman/server"))
 
 /**
  * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration or a database already in
- * use by another daemon ends it with one line saying what to fix, and exit code 1.
+ * use by another daemon ends it with one line saying what to fix, and exit code 1. The heap's growth
+ * is capped before the daemon is loaded (ADR-0036).
  */
 export const serveCommand = Command.make("serve", {}, () =>
-  Effect.flatMap(daemon, ({ ForemanServerFromEnv }) => Layer.launch(ForemanServerFromEnv)).pipe(
+  limitHeapGrowth(process.execArgv).pipe(
+    Effect.zipRight(daemon),
+    Effect.flatMap(({ ForemanServerFromEnv }) => Layer.launch(ForemanServerFromEnv)),
     Effect.catchTags({
       ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
       DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
