@@ -11,8 +11,8 @@ export const heapGrowingPercent = 50
 const flag = /^--heap[-_]growing[-_]percent(=|$)/
 
 /**
- * Caps the daemon's heap growth unless the operator chose a factor on node's command line. Set
- * before the daemon allocates anything; V8 reads the flag each time it sizes the heap after a GC.
+ * Caps the daemon's heap growth unless the operator chose a factor on node's command line. Called
+ * before the daemon is loaded; V8 reads the flag each time it sets the next limit after a full GC.
  */
 export const limitHeapGrowth = (execArgv: ReadonlyArray<string>): Effect.Effect<boolean> =>
   Effect.sync(() => {
