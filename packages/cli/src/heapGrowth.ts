@@ -6,7 +6,7 @@ import { setFlagsFromString } from "node:v8"
  * in percent (ADR-0036). Left to itself V8 allows 3–4× on a heap this small, and gives the excess
  * back only when its memory reducer decides the process has gone quiet, 10–100 s later.
  */
-export const heapGrowingPercent = 50
+const heapGrowingPercent = 50
 
 const flag = /^--heap[-_]growing[-_]percent(=|$)/
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import { spawn } from "node:child_process"
 import { join } from "node:path"
+import { nodeRun } from "./support/cli.js"
 
 const churn = join(import.meta.dirname, "support", "heapChurn.ts")
 
@@ -13,15 +13,7 @@ const Churned = Schema.parseJson(Schema.Struct({
 
 /** The churn script in a fresh node with `nodeArgs`, and what it printed. */
 const runChurn = (nodeArgs: ReadonlyArray<string>) =>
-  Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
-    const child = spawn(process.execPath, ["--expose-gc", ...nodeArgs, "--import", "tsx", churn], { stdio: ["ignore", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
-    child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => void child.kill("SIGKILL"))
-  }).pipe(Effect.flatMap((run) => {
+  nodeRun(["--expose-gc", ...nodeArgs, "--import", "tsx", churn]).pipe(Effect.flatMap((run) => {
     expect(run.code, run.stderr).toBe(0)
     return Schema.decode(Churned)(run.stdout.trim())
   }))

@@ -22,21 +22,26 @@ export interface CliOptions {
 // The CLI must not pick up a FOREMAN_* of whoever runs the tests.
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FOREMAN_")))
 
-/** `foreman <args>` as a real process: its exit code, stdout and stderr once it has exited. */
-export const foremanCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
+/** `node <args>` as a real process: its exit code, stdout and stderr once it has exited. */
+export const nodeRun = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), stdin = "") =>
   Effect.async<CliRun>((resume) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...cleanEnv(), ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }), ...options.env },
-      stdio: ["pipe", "pipe", "pipe"]
-    })
+    const child = spawn(process.execPath, [...args], { env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
     child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    child.stdin.end(options.stdin ?? "")
+    child.stdin.end(stdin)
     return Effect.sync(() => void child.kill("SIGKILL"))
   })
+
+/** `foreman <args>` as a real process: its exit code, stdout and stderr once it has exited. */
+export const foremanCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
+  nodeRun(
+    [bin, ...args],
+    { ...cleanEnv(), ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }), ...options.env },
+    options.stdin ?? ""
+  )
 
 /** Everything a run said, for assertion messages. */
 export const show = (run: CliRun) => `exit ${run.code}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`
