@@ -1,4 +1,5 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ForemanApi } from "@foreman/domain"
@@ -29,6 +30,10 @@ const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(
  * The middleware wraps the app itself rather than going to `HttpApiBuilder.serve`: the platform
  * answers a failure (a path the router rejects, a defect) before a serve middleware sees it, so
  * foreman's shaped 404 and 500 would never be sent.
+ *
+ * The platform's own server span per request (the URL parsed and printed, every header redacted
+ * into an attribute) is off: foreman exports no traces, and it was a measured share of every
+ * request's CPU (ADR-0037).
  */
 export const HttpAppLive = Layer.unwrapEffect(
   Effect.gen(function*() {
@@ -40,7 +45,8 @@ export const HttpAppLive = Layer.unwrapEffect(
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/openapi.json" })),
   Layer.provide([OllamaRoutesLive, MethodNotAllowedLive]),
-  Layer.provide(ApiLive)
+  Layer.provide(ApiLive),
+  HttpMiddleware.withTracerDisabledWhen(() => true)
 )
 
 /** The Node HTTP server on FOREMAN_ADDR. */
