@@ -35,7 +35,13 @@ export class ResultCollector {
   private thinking = ""
   private final: Json | undefined
   private toolCalls: Array<unknown> = []
-  private raw = ""
+  /**
+   * The body as it came, kept only while it may still be one object, which is then the result
+   * byte for byte. Dropped at a native body's second line or an SSE body's first: a 2,000-token
+   * stream would otherwise be copied once more, and trimmed, to learn it was a stream.
+   */
+  private raw: string | undefined = ""
+  private contentLines = 0
   error: string | undefined
 
   private finishReason: unknown = null
@@ -46,7 +52,7 @@ export class ResultCollector {
 
   push(bytes: Uint8Array): void {
     const text = this.decoder.decode(bytes, { stream: true })
-    this.raw += text
+    if (this.raw !== undefined) this.raw += text
     this.pending += text
     let newline = this.pending.indexOf("\n")
     while (newline >= 0) {
@@ -57,6 +63,14 @@ export class ResultCollector {
   }
 
   private line(raw: string): void {
+    // An OpenAI body's first line says whether it is SSE; a native body's second, that it streamed.
+    if (this.raw !== undefined && raw.trim() !== "") {
+      this.contentLines++
+      const streamed = this.api === "openai"
+        ? this.contentLines === 1 && raw.trimStart().startsWith("data:")
+        : this.contentLines === 2
+      if (streamed) this.raw = undefined
+    }
     const line = this.api === "openai" && raw.startsWith("data:") ? raw.slice(5).trim() : raw
     if (line.trim() === "" || line.startsWith(":")) return
     if (line === "[DONE]") {
@@ -101,8 +115,7 @@ export class ResultCollector {
   private openAiResult(): CollectedResult | undefined {
     const final = this.final
     if (final === undefined) return undefined
-    const single = !this.raw.trimStart().startsWith("data:")
-    if (single) return { result: this.raw.trim(), completion: this.content }
+    if (this.raw !== undefined) return { result: this.raw.trim(), completion: this.content }
     if (!this.sawDone) return undefined
     const chat = this.endpoint === "chat"
     const merged: Json = {
@@ -125,8 +138,7 @@ export class ResultCollector {
     this.pending = ""
     if (this.api === "openai") return this.openAiResult()
     if (this.final === undefined) return undefined
-    const single = this.raw.trim().indexOf("\n") < 0
-    if (single) return { result: this.raw.trim(), completion: this.content }
+    if (this.raw !== undefined) return { result: this.raw.trim(), completion: this.content }
     const thinking = this.thinking === "" ? {} : { thinking: this.thinking }
     const merged: Json = this.endpoint === "chat"
       ? {

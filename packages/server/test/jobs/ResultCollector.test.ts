@@ -1,0 +1,73 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ResultCollector } from "../../src/jobs/ResultCollector.js"
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+
+/** Feeds `text` in pieces of `size` bytes, as a socket might cut it. */
+const collect = (collector: ResultCollector, text: string, size = 7) => {
+  const all = bytes(text)
+  for (let at = 0; at < all.length; at += size) collector.push(all.subarray(at, at + size))
+  return collector.finish()
+}
+
+const chatLine = (content: string, done = false) =>
+  JSON.stringify({ model: "m", message: { role: "assistant", content }, done, ...(done ? { done_reason: "stop", eval_count: 3 } : {}) })
+
+describe("ResultCollector", () => {
+  it("keeps a one-object native answer byte for byte, whatever whitespace surrounds it", () => {
+    const body = JSON.stringify({ model: "m", message: { role: "assistant", content: "hi" }, done: true, total_duration: 12345678901234567890 })
+    const result = collect(new ResultCollector("chat"), `\n  ${body}\n\n`)
+    expect(result).toEqual({ result: body, completion: "hi" })
+  })
+
+  it("merges a native chat stream into one final object with the whole text", () => {
+    const lines = [chatLine("Hel"), chatLine("lo"), "", chatLine(", you"), chatLine("", true)]
+    const result = collect(new ResultCollector("chat"), `${lines.join("\n")}\n`, 5)
+    expect(result?.completion).toBe("Hello, you")
+    expect(JSON.parse(result?.result ?? "")).toEqual({
+      model: "m",
+      message: { role: "assistant", content: "Hello, you" },
+      done: true,
+      done_reason: "stop",
+      eval_count: 3
+    })
+  })
+
+  it("reads a native generate stream whose last line has no newline", () => {
+    const lines = [
+      JSON.stringify({ response: "a", done: false }),
+      JSON.stringify({ response: "b", thinking: "t", done: false }),
+      JSON.stringify({ response: "", done: true })
+    ]
+    const result = collect(new ResultCollector("generate"), lines.join("\n"))
+    expect(JSON.parse(result?.result ?? "")).toEqual({ response: "ab", thinking: "t", done: true })
+  })
+
+  it("has no result when the stream ends before the final object, and keeps a mid-stream error", () => {
+    const collector = new ResultCollector("chat")
+    const result = collect(collector, `${chatLine("a")}\n${JSON.stringify({ error: "model crashed" })}\n`)
+    expect(result).toBeUndefined()
+    expect(collector.error).toBe("model crashed")
+  })
+
+  it("keeps a one-object OpenAI answer as it came", () => {
+    const body = JSON.stringify({ id: "c1", object: "chat.completion", choices: [{ index: 0, message: { content: "yo" }, finish_reason: "stop" }] })
+    expect(collect(new ResultCollector("chat", "openai"), `${body}\n`)).toEqual({ result: body, completion: "yo" })
+  })
+
+  it("merges an OpenAI SSE stream, and only once it saw [DONE]", () => {
+    const event = (delta: string, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "c1", created: 1, model: "m", choices: [{ index: 0, delta: { content: delta }, finish_reason: finish }] })}\n\n`
+    const sse = `${event("Hi")}${event(" there", "stop")}`
+    const result = collect(new ResultCollector("chat", "openai"), `${sse}data: [DONE]\n\n`, 11)
+    expect(result?.completion).toBe("Hi there")
+    expect(JSON.parse(result?.result ?? "")).toEqual({
+      id: "c1",
+      object: "chat.completion",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, message: { role: "assistant", content: "Hi there" }, finish_reason: "stop" }]
+    })
+    expect(collect(new ResultCollector("chat", "openai"), sse)).toBeUndefined()
+  })
+})
