@@ -15,8 +15,12 @@ export const webhookMaxRetries = 10
 export const webhookMaxAttempts = webhookMaxRetries + 1
 /** Per attempt, connect to last response byte: a hanging receiver costs one slot for this long. */
 export const webhookAttemptTimeout = Duration.seconds(10)
-/** Deliveries in flight at once, each for a different job. */
-export const webhookConcurrency = 16
+/**
+ * Deliveries in flight at once, each for a different job. A job's next event waits one scan after
+ * the last, so this over the scan's cycle caps events/s: 16 kept ≈540/s and fell seconds behind a
+ * burst of 270 jobs/s; 64 kept pace (ADR-0038).
+ */
+export const webhookConcurrency = 64
 /**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
  * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,

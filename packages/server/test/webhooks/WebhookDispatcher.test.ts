@@ -169,6 +169,29 @@ describe("WebhookDispatcher", () => {
       expect(stuckRequests.map((r) => decodeEvent(r.body).state)).toEqual(["queued"])
     }).pipe(Effect.scoped))
 
+  it.live("no more deliveries in flight than the policy's concurrency, each for a different job", () =>
+    Effect.gen(function*() {
+      const receiver = yield* startReceiver(() => "hang")
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          retrySchedule: webhookRetrySchedule("1 minute", "1 minute", 1),
+          attemptTimeout: "4 seconds",
+          concurrency: 3,
+          pollInterval: "50 millis"
+        }
+      })
+      const jobs = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => `job ${i}`), (content) => submit(foreman, receiver.url, content))
+      yield* until(finished(foreman, jobs.map((job) => job.id)))
+      yield* until(Effect.sync(() => receiver.received.length >= 3))
+      // Every attempt hangs until its 4 s deadline: nothing more may start meanwhile.
+      yield* Effect.sleep("1 second")
+      expect(receiver.received).toHaveLength(3)
+      expect(new Set(receiver.received.map((r) => r.event.job_id)).size).toBe(3)
+      expect(receiver.received.every((r) => r.event.state === "queued")).toBe(true)
+      expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(3)
+    }).pipe(Effect.scoped))
+
   it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
     Effect.gen(function*() {
       const receiver = yield* startReceiver((_, n) => n === 1 ? "hang" : n === 2 ? "stall" : 200)
