@@ -8,9 +8,9 @@ import { bundleDaemon } from "../../../../cli/build/DaemonBundle.js"
 
 /**
  * The daemon the reliability tests SIGKILL and restart is `packages/cli/src/main.ts` bundled the
- * way `pnpm build` bundles it (ADR-0021), once per version of the sources, into the OS temp dir:
- * under tsx every start takes ≈10 s on a busy 2-core box, the bundle about a second, which is what
- * makes ten kill/restart cycles fit in CI. better-sqlite3 is loaded from its absolute installed
+ * way `pnpm build` bundles it (ADR-0021), once per version of the sources and install: under tsx
+ * every start takes ≈10 s on a busy 2-core box, the bundle about a second, which is what makes ten
+ * kill/restart cycles fit in CI. better-sqlite3 is loaded from its absolute installed
  * path, so the cache lives in this checkout's node_modules and the key names that path: a bundle
  * shared through the OS temp dir once pointed CI at a deleted checkout's node_modules.
  */
