@@ -1,13 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { startForeman } from "./support/foreman.js"
+import { postJson, startForeman, text } from "./support/foreman.js"
 
+/** A streamed native chat (Ollama streams unless told not to). */
 const chat = (url: string, content: string) =>
-  Effect.promise(() =>
-    fetch(`${url}/api/chat`, {
-      method: "POST",
-      body: JSON.stringify({ model: "llama3.2:1b", messages: [{ role: "user", content }] })
-    }))
+  postJson(`${url}/api/chat`, { model: "llama3.2:1b", messages: [{ role: "user", content }] })
 
 const lines = (body: string) => body.split("\n").filter((line) => line !== "").map((line): unknown => JSON.parse(line))
 
@@ -15,17 +12,12 @@ describe("a streamed sync answer", () => {
   it.live("arrives line for line as the target sent it, headers first, and the job is done", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokens: 40 } })
-      const direct = yield* Effect.promise(() =>
-        fetch(`${foreman.sim.url}/api/chat`, {
-          method: "POST",
-          body: JSON.stringify({ model: "llama3.2:1b", messages: [{ role: "user", content: "same" }] })
-        }).then((r) => r.text())
-      )
+      const direct = yield* text(yield* chat(foreman.sim.url, "same"))
       const response = yield* chat(foreman.url, "same")
       expect(response.status).toBe(200)
       expect(response.headers.get("content-type")).toBe("application/x-ndjson")
       const id = response.headers.get("x-foreman-job-id")
-      const relayed = yield* Effect.promise(() => response.text())
+      const relayed = yield* text(response)
       const strip = (line: unknown) => ({ ...(line as Record<string, unknown>), created_at: "", total_duration: 0, load_duration: 0, prompt_eval_duration: 0, eval_duration: 0 })
       expect(lines(relayed).map(strip)).toEqual(lines(direct).map(strip))
       expect(lines(relayed)).toHaveLength(41)
