@@ -3,18 +3,19 @@ import { Effect, Schema } from "effect"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import type { NewJob } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
-import { JobEvents } from "./JobEvents.js"
+import { JobIntake } from "./JobIntake.js"
 import { Worker } from "./Worker.js"
 
 /** A job to queue: the same fields the store takes for a new row. */
 export type Submission = NewJob
 
-/** Queues jobs: a row in the store, then a ring of the worker's doorbell. */
+/** Queues jobs through JobIntake (a row in the store, its event, a ring of the worker's doorbell). */
 export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
+  dependencies: [JobIntake.Default],
   effect: Effect.gen(function*() {
     const store = yield* Store
+    const intake = yield* JobIntake
     const worker = yield* Worker
-    const events = yield* JobEvents
     // Monotonic so two jobs submitted in the same millisecond still sort in submission order.
     const nextUlid = monotonicUlid()
     const toJobId = Schema.decodeSync(JobId)
@@ -24,9 +25,7 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
 
     const submit = Effect.fn("Jobs.submit")(function*(submission: Submission) {
       // Sync callers hold their connection and get no webhooks (ADR-0014), whatever was passed.
-      const { job, ...queued } = yield* store.insert(submission.mode === "sync" ? { ...submission, webhookUrl: null } : submission)
-      yield* events.state({ job, ...queued })
-      yield* worker.wake
+      const { job } = yield* intake.insert(submission.mode === "sync" ? { ...submission, webhookUrl: null } : submission)
       yield* Effect.logDebug("job queued").pipe(Effect.annotateLogs({ job_id: job.id, model: job.model }))
       return job
     })

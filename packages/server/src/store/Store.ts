@@ -104,9 +104,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       })
     })
 
-    const insert = Effect.fn("Store.insert")(function*(job: NewJob) {
-      const now = Date.now()
-      const record = JobRecord.make({
+    const record = (job: NewJob, now: number) =>
+      JobRecord.make({
         ...job,
         api: job.api ?? "native",
         state: "queued",
@@ -121,9 +120,27 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         finishedAt: null
         // Typed fields we just built: validating them again costs ~5 % of a submit's CPU.
       }, true)
-      const eventId = nextEventId()
-      yield* sql`INSERT INTO jobs ${sql.insert({ ...record, eventId })}`
-      return yield* announce(eventId, record, null, [])
+
+    const queuedRow = (job: NewJob, now: number) => ({ record: record(job, now), eventId: nextEventId() })
+
+    const writeQueued = (rows: ReadonlyArray<ReturnType<typeof queuedRow>>) =>
+      sql`INSERT INTO jobs ${sql.insert(rows.map(({ eventId, record }) => ({ ...record, eventId })))}`
+
+    const insert = Effect.fn("Store.insert")(function*(job: NewJob) {
+      const row = queuedRow(job, Date.now())
+      yield* writeQueued([row])
+      return yield* announce(row.eventId, row.record, null, [])
+    })
+
+    /**
+     * Queues jobs in one statement: all or none, and one statement for many rows costs about a tenth
+     * per row of one statement each (ADR-0039). The events come back in the order of `jobs`.
+     */
+    const insertAll = Effect.fn("Store.insertAll")(function*(jobs: ReadonlyArray<NewJob>) {
+      const now = Date.now()
+      const rows = jobs.map((job) => queuedRow(job, now))
+      if (rows.length > 0) yield* writeQueued(rows)
+      return yield* Effect.forEach(rows, ({ eventId, record }) => announce(eventId, record, null, []))
     })
 
     const writeArtifacts = (id: JobId, artifacts: ReadonlyArray<NewArtifact>) =>
@@ -311,6 +328,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       queuedByModel,
       get,
       insert,
+      insertAll,
       transition,
       claimNext,
       recover,

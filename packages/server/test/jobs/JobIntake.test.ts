@@ -1,0 +1,103 @@
+import { describe, expect, it } from "@effect/vitest"
+import type { JobId } from "@foreman/domain"
+import { Effect, Either, Tracer } from "effect"
+import { Jobs } from "../../src/jobs/Jobs.js"
+import { Store } from "../../src/store/Store.js"
+import { postJson, type RunningForeman, startForeman } from "../support/foreman.js"
+
+const model = "llama3.2:1b"
+
+/** Every span the daemon opens, kept so their attributes can be read afterwards. */
+const recordingTracer = Effect.map(Effect.tracer, (native) => {
+  const spans: Array<Tracer.Span> = []
+  const tracer = Tracer.make({
+    span: (name, parent, context, links, startTime, kind, options) => {
+      const span = native.span(name, parent, context, links, startTime, kind, options)
+      spans.push(span)
+      return span
+    },
+    context: (f, fiber) => native.context(f, fiber)
+  })
+  return { spans, tracer } as const
+})
+
+const submit = (foreman: RunningForeman, id?: JobId) =>
+  foreman.run(Effect.flatMap(Jobs, (jobs) =>
+    Effect.flatMap(id === undefined ? jobs.newId : Effect.succeed(id), (jobId) =>
+      jobs.submit({ id: jobId, mode: "async", endpoint: "chat", model, payload: JSON.stringify({ model, messages: [] }), webhookUrl: null }).pipe(
+        Effect.map((job) => ({ asked: jobId, job }))
+      ))))
+
+const groupSizes = (spans: ReadonlyArray<Tracer.Span>) =>
+  spans.filter((span) => span.name === "JobIntake.write").map((span) => Number(span.attributes.get("jobs")))
+
+describe("JobIntake", () => {
+  it.live("submits that arrive together are written in shared statements, each submitter getting its own job", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      // Long generations keep the worker on the first job, so the store still holds the rest queued.
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 200 } }).pipe(Effect.withTracer(tracer))
+      const submitted = yield* Effect.all(Array.from({ length: 40 }, () => submit(foreman)), { concurrency: "unbounded" }).pipe(
+        Effect.withTracer(tracer)
+      )
+
+      for (const { asked, job } of submitted) expect(job.id).toBe(asked)
+      expect(new Set(submitted.map(({ job }) => job.id)).size).toBe(40)
+      const stored = yield* foreman.run(Effect.flatMap(Store, (store) => Effect.forEach(submitted, ({ job }) => store.get(job.id))))
+      expect(stored.map((job) => job.id)).toEqual(submitted.map(({ job }) => job.id))
+
+      const sizes = groupSizes(spans)
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(40)
+      expect(sizes.length).toBeLessThan(40)
+    }).pipe(Effect.scoped))
+
+  // Over HTTP each request arrives in its own I/O callback; only waiting for the callbacks already
+  // ready lets a burst share a statement.
+  it.live("a burst of POST /jobs over many connections shares statements; every caller gets its own 202", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 200 } }).pipe(Effect.withTracer(tracer))
+      const body = { model, stream: false, messages: [{ role: "user", content: "hi" }] }
+      const burst = Effect.all(
+        Array.from({ length: 32 }, () =>
+          postJson(`${foreman.url}/jobs`, body).pipe(
+            Effect.flatMap((response) => Effect.promise(() => response.json().then((json: { job_id: string }) => ({ status: response.status, id: json.job_id }))))
+          )),
+        { concurrency: "unbounded" }
+      )
+      // The first burst opens the 32 keep-alive connections; the second is the one measured.
+      yield* burst
+      spans.length = 0
+      const accepted = yield* burst
+
+      expect(accepted.map((a) => a.status)).toEqual(Array.from({ length: 32 }, () => 202))
+      expect(new Set(accepted.map((a) => a.id)).size).toBe(32)
+      const sizes = groupSizes(spans)
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(32)
+      expect(sizes.length).toBeLessThan(32)
+    }).pipe(Effect.scoped))
+
+  it.live("a group that fails is written again one job at a time: only the bad job fails", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 200 } }).pipe(Effect.withTracer(tracer))
+      const first = yield* submit(foreman).pipe(Effect.withTracer(tracer))
+      spans.length = 0
+
+      // Nine new jobs and one reusing the first job's id (a primary key violation) submitted together.
+      const outcomes = yield* Effect.all(
+        Array.from({ length: 10 }, (_, i) => Effect.either(submit(foreman, i === 4 ? first.job.id : undefined))),
+        { concurrency: "unbounded" }
+      ).pipe(Effect.withTracer(tracer))
+
+      const failed = outcomes.filter(Either.isLeft)
+      expect(failed.length).toBe(1)
+      expect(`${failed[0]?.left.cause}`).toMatch(/UNIQUE constraint failed: jobs\.id/)
+      const written = outcomes.filter(Either.isRight).map((outcome) => outcome.right.job.id)
+      expect(written.length).toBe(9)
+      const stored = yield* foreman.run(Effect.flatMap(Store, (store) => Effect.forEach(written, (id) => store.get(id))))
+      expect(stored.every((job) => job.state === "queued")).toBe(true)
+      // The shared statement was tried first, then each job on its own.
+      expect(groupSizes(spans).filter((size) => size > 1).length).toBeGreaterThan(0)
+    }).pipe(Effect.scoped))
+})
