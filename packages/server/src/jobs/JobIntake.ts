@@ -19,9 +19,9 @@ const maxGroup = 256
 const burstGapMillis = 3
 
 /**
- * Writes submitted jobs to the store in groups (group commit, ADR-0039): whatever was submitted
- * while the last group was being written goes in the next, as one statement. A lone submit is a
- * group of one, so nothing waits to fill a group. Each job's `queued` event is published, and the
+ * Writes submitted jobs to the store in groups (group commit, ADR-0039): the submits of a burst
+ * that are already queued, or whose requests Node has already read, go in as one statement. A lone
+ * submit is written at once, as a group of one. Each job's `queued` event is published, and the
  * worker rung, before anything else runs, so no watcher sees a job claimed before it was queued.
  */
 export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", {
