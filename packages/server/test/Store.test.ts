@@ -477,4 +477,23 @@ describe("Store", () => {
         expect(position).toMatch(/SEARCH jobs USING COVERING INDEX jobs_state_id .*SEARCH jobs USING COVERING INDEX jobs_state_model_id/)
         expect(position).not.toMatch(/SCAN (jobs|job_counts)\b/)
       })))
+
+  it.effect("insertAll queues more jobs than one statement binds, in order, and all or none", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const job = (id: JobId) => ({ id, mode: "async" as const, endpoint: "chat" as const, model: "a", payload: "{}", webhookUrl: null })
+        const ids = Array.from({ length: 600 }, newId)
+        const queued = yield* store.insertAll(ids.map(job))
+        expect(queued.map((q) => q.job.id)).toEqual(ids)
+        expect(queued.every((q) => q.job.state === "queued" && q.previous === null && q.event.state === "queued")).toBe(true)
+        expect(yield* store.countQueued).toBe(600)
+
+        // The duplicate is in the last of three statements: the first two go back with it.
+        const fresh = Array.from({ length: 599 }, newId)
+        const refused = yield* Effect.either(store.insertAll([...fresh.slice(0, 550), ...ids.slice(0, 1), ...fresh.slice(550)].map(job)))
+        expect(Either.isLeft(refused)).toBe(true)
+        expect(yield* store.countQueued).toBe(600)
+        const lookups = yield* Effect.forEach([...fresh.slice(0, 1), ...fresh.slice(300, 301)], (id) => Effect.either(store.get(id)))
+        expect(lookups.map(Either.isLeft)).toEqual([true, true])
+      })))
 })

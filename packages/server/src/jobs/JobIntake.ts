@@ -1,7 +1,7 @@
 import type { SqlError } from "@effect/sql/SqlError"
 import { Chunk, Deferred, Effect, Exit, Fiber, Queue } from "effect"
 import type { NewJob } from "../store/JobRecord.js"
-import { Store, type Transitioned } from "../store/Store.js"
+import { maxRowsPerInsert, Store, type Transitioned } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
 import { Worker } from "./Worker.js"
 
@@ -11,9 +11,6 @@ interface Pending {
   /** Whether it came hard on the heels of the submit before it: then more are likely on the way. */
   readonly inBurst: boolean
 }
-
-// SQLite binds at most 32,766 parameters in one statement; a job row takes 17.
-const maxGroup = 256
 
 // Submits closer together than this are a burst, worth gathering; one on its own is written at once.
 const burstGapMillis = 3
@@ -67,7 +64,7 @@ export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", 
     const loop = Queue.take(pending).pipe(
       Effect.flatMap((first) =>
         (first.inBurst ? afterReadyIo : Effect.void).pipe(
-          Effect.zipRight(Queue.takeUpTo(pending, maxGroup - 1)),
+          Effect.zipRight(Queue.takeUpTo(pending, maxRowsPerInsert - 1)),
           Effect.flatMap((rest) => write([first, ...rest])),
           Effect.uninterruptible
         )

@@ -1,6 +1,6 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import { isTerminal, type JobEvent, type JobId, JobNotFound, type JobState } from "@foreman/domain"
-import { Effect, Option, Schema } from "effect"
+import { Array as Arr, Effect, Option, Schema } from "effect"
 import { decodeTime } from "ulid"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { ForemanConfig } from "../config/ForemanConfig.js"
@@ -45,6 +45,9 @@ const ArtifactRow = Schema.Struct({
   size: Schema.Number,
   data: Schema.Uint8ArrayFromSelf
 })
+
+/** The most job rows one INSERT binds: SQLite takes at most 32,766 parameters, and a row is 17. */
+export const maxRowsPerInsert = 256
 
 /** Jobs and artifacts in SQLite, and the job state machine: every transition names its from-state. */
 export class Store extends Effect.Service<Store>()("foreman/Store", {
@@ -133,13 +136,15 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     })
 
     /**
-     * Queues jobs in one statement: all or none, and one statement for many rows costs about a tenth
-     * per row of one statement each (ADR-0039). The events come back in the order of `jobs`.
+     * Queues jobs, all or none: one statement for many rows costs about a tenth per row of one
+     * statement each (ADR-0039). Past `maxRowsPerInsert` rows, several statements in a transaction.
+     * The events come back in the order of `jobs`.
      */
     const insertAll = Effect.fn("Store.insertAll")(function*(jobs: ReadonlyArray<NewJob>) {
       const now = Date.now()
       const rows = jobs.map((job) => queuedRow(job, now))
-      if (rows.length > 0) yield* writeQueued(rows)
+      const statements = Arr.chunksOf(rows, maxRowsPerInsert)
+      yield* atomically(statements.length > 1, Effect.forEach(statements, writeQueued, { discard: true }))
       return yield* Effect.forEach(rows, ({ eventId, record }) => announce(eventId, record, null, []))
     })
 

@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobId } from "@foreman/domain"
-import { Effect, Either, Tracer } from "effect"
+import { Effect, Either, Schema, Tracer } from "effect"
 import { Jobs } from "../../src/jobs/Jobs.js"
 import { Store } from "../../src/store/Store.js"
 import { postJson, type RunningForeman, startForeman } from "../support/foreman.js"
 
 const model = "llama3.2:1b"
+const decodeAccepted = Schema.decodeUnknownSync(Schema.Struct({ job_id: Schema.String }))
 
 /** Every span the daemon opens, kept so their attributes can be read afterwards. */
 const recordingTracer = Effect.map(Effect.tracer, (native) => {
@@ -61,7 +62,9 @@ describe("JobIntake", () => {
       const burst = Effect.all(
         Array.from({ length: 32 }, () =>
           postJson(`${foreman.url}/jobs`, body).pipe(
-            Effect.flatMap((response) => Effect.promise(() => response.json().then((json: { job_id: string }) => ({ status: response.status, id: json.job_id }))))
+            Effect.flatMap((response) =>
+              Effect.promise(() => response.json()).pipe(Effect.map((json) => ({ status: response.status, id: decodeAccepted(json).job_id })))
+            )
           )),
         { concurrency: "unbounded" }
       )
