@@ -1,9 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobId } from "@foreman/domain"
-import { Effect, Either, Schema, Tracer } from "effect"
+import { Effect, Either, Exit, Fiber, Layer, Schema, Scope, Tracer } from "effect"
+import { join } from "node:path"
+import { ForemanConfig } from "../../src/config/ForemanConfig.js"
+import { SqlLive } from "../../src/store/SqlLive.js"
 import { Jobs } from "../../src/jobs/Jobs.js"
 import { Store } from "../../src/store/Store.js"
 import { postJson, type RunningForeman, startForeman } from "../support/foreman.js"
+import { tempDir } from "../support/tempDir.js"
 
 const model = "llama3.2:1b"
 const decodeAccepted = Schema.decodeUnknownSync(Schema.Struct({ job_id: Schema.String }))
@@ -102,5 +106,33 @@ describe("JobIntake", () => {
       expect(stored.every((job) => job.state === "queued")).toBe(true)
       // The shared statement was tried first, then each job on its own.
       expect(groupSizes(spans).filter((size) => size > 1).length).toBeGreaterThan(0)
+    }).pipe(Effect.scoped))
+
+  it.live("stopping foreman mid-burst leaves no submitter waiting, and every job it accepted is in the store", () =>
+    Effect.gen(function*() {
+      // The database outlives the daemon's own temp dir, so it can be opened again afterwards.
+      const dbPath = join(yield* tempDir, "foreman.db")
+      const scope = yield* Scope.make()
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 200 }, env: { FOREMAN_DB_PATH: dbPath } }).pipe(Scope.extend(scope))
+      // Eight submitters keep submitting until a submit fails, so some are always mid-flight as it stops.
+      const accepted: Array<JobId> = []
+      const submitter = submit(foreman).pipe(
+        Effect.tap(({ job }) => Effect.sync(() => accepted.push(job.id))),
+        Effect.forever,
+        Effect.exit
+      )
+      const fibers = yield* Effect.forEach(Array.from({ length: 8 }), () => Effect.fork(submitter))
+      yield* Effect.sleep("100 millis")
+      yield* Scope.close(scope, Exit.void)
+      // Each submitter ends, on a submit that was refused or stopped; one left waiting would time this out.
+      yield* Fiber.joinAll(fibers).pipe(
+        Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("a submitter was left waiting") })
+      )
+      expect(accepted.length).toBeGreaterThan(0)
+
+      const stored = yield* Effect.forEach(accepted, (id) => Effect.flatMap(Store, (store) => store.get(id))).pipe(
+        Effect.provide(Store.Default.pipe(Layer.provideMerge(SqlLive), Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath }))))
+      )
+      expect(stored.map((job) => job.id)).toEqual(accepted)
     }).pipe(Effect.scoped))
 })
