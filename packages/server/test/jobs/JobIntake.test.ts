@@ -51,10 +51,8 @@ describe("JobIntake", () => {
       const stored = yield* foreman.run(Effect.flatMap(Store, (store) => Effect.forEach(submitted, ({ job }) => store.get(job.id))))
       expect(stored.map((job) => job.id)).toEqual(submitted.map(({ job }) => job.id))
 
-      const sizes = groupSizes(spans)
       // The first of a burst comes alone and is written at once; the rest share statements.
-      expect(sizes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(39)
-      expect(Math.max(0, ...sizes)).toBeGreaterThan(1)
+      expect(Math.max(0, ...groupSizes(spans))).toBeGreaterThan(1)
     }).pipe(Effect.scoped))
 
   // Over HTTP each request arrives in its own I/O callback; only waiting for the callbacks already
@@ -80,8 +78,7 @@ describe("JobIntake", () => {
 
       expect(accepted.map((a) => a.status)).toEqual(Array.from({ length: 32 }, () => 202))
       expect(new Set(accepted.map((a) => a.id)).size).toBe(32)
-      const sizes = groupSizes(spans)
-      expect(Math.max(0, ...sizes)).toBeGreaterThan(1)
+      expect(Math.max(0, ...groupSizes(spans))).toBeGreaterThan(1)
     }).pipe(Effect.scoped))
 
   it.live("a group that fails is written again one job at a time: only the bad job fails", () =>
