@@ -1,25 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Tracer } from "effect"
+import { Effect, Option } from "effect"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { postJson, startForeman, text } from "./support/foreman.js"
-
-interface Recorded {
-  readonly name: string
-  readonly kind: Tracer.SpanKind
-}
-
-/** The tracer the daemon would have had, recording the name and kind of every span it opens. */
-const recordingTracer = Effect.map(Effect.tracer, (native) => {
-  const spans: Array<Recorded> = []
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      spans.push({ name, kind })
-      return native.span(name, parent, context, links, startTime, kind, options)
-    },
-    context: (f, fiber) => native.context(f, fiber)
-  })
-  return { spans, tracer } as const
-})
+import { recordingTracer } from "./support/recordingTracer.js"
 
 describe("spans per request", () => {
   // ADR-0037: foreman exports no traces, so the platform's server span (URL parsed and printed,

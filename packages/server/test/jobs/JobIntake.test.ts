@@ -7,24 +7,11 @@ import { SqlLive } from "../../src/store/SqlLive.js"
 import { Jobs } from "../../src/jobs/Jobs.js"
 import { Store } from "../../src/store/Store.js"
 import { postJson, type RunningForeman, startForeman } from "../support/foreman.js"
+import { recordingTracer } from "../support/recordingTracer.js"
 import { tempDir } from "../support/tempDir.js"
 
 const model = "llama3.2:1b"
 const decodeAccepted = Schema.decodeUnknownSync(Schema.Struct({ job_id: Schema.String }))
-
-/** Every span the daemon opens, kept so their attributes can be read afterwards. */
-const recordingTracer = Effect.map(Effect.tracer, (native) => {
-  const spans: Array<Tracer.Span> = []
-  const tracer = Tracer.make({
-    span: (name, parent, context, links, startTime, kind, options) => {
-      const span = native.span(name, parent, context, links, startTime, kind, options)
-      spans.push(span)
-      return span
-    },
-    context: (f, fiber) => native.context(f, fiber)
-  })
-  return { spans, tracer } as const
-})
 
 const submit = (foreman: RunningForeman, id?: JobId) =>
   foreman.run(Effect.flatMap(Jobs, (jobs) =>
