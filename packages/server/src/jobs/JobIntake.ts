@@ -14,11 +14,17 @@ interface Pending {
 // by its own fiber: the hand-off to the writer costs a lone submit ≈0.3 ms of CPU (ADR-0039).
 const burstGapMillis = 3
 
+// A sequential client with quick round trips also submits less than 3 ms apart, yet its submits never
+// meet in a group. Each hand-off that gathered nobody doubles how many close submits are written
+// inline before the next one is handed off to look again; a shared group resets it (ADR-0040).
+const maxHandOffInterval = 16
+
 /**
  * Writes submitted jobs to the store in groups (group commit, ADR-0039): the submits of a burst
  * that are already queued, or whose requests Node has already read, go in as one statement. A lone
- * submit is written at once by its own fiber. Each job's `queued` event is published, and the
- * worker rung, before anything else runs, so no watcher sees a job claimed before it was queued.
+ * submit, or one from a client that sends one at a time, is written at once by its own fiber. Each
+ * job's `queued` event is published, and the worker rung, before anything else runs, so no watcher
+ * sees a job claimed before it was queued.
  */
 export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", {
   scoped: Effect.gen(function*() {
@@ -62,11 +68,24 @@ export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", 
       return Effect.sync(() => clearImmediate(handle))
     })
 
+    // What the gap rule and its back-off remember between submits.
+    let lastSubmitAt = Number.NEGATIVE_INFINITY
+    let handOffInterval = 1
+    let closeSinceHandOff = 0
+    // Handed to the writer and not yet taken by it.
+    let untaken = 0
+    const taken = (groupSize: number) =>
+      Effect.sync(() => {
+        untaken -= groupSize
+        handOffInterval = groupSize > 1 ? 1 : Math.min(maxHandOffInterval, handOffInterval * 2)
+      })
+
     // Once the first job is taken it is written, even if foreman is stopping meanwhile.
     const loop = Queue.take(pending).pipe(
       Effect.flatMap((first) =>
         afterReadyIo.pipe(
           Effect.zipRight(Queue.takeUpTo(pending, maxRowsPerInsert - 1)),
+          Effect.tap((rest) => taken(1 + rest.length)),
           Effect.flatMap((rest) => write([first, ...rest])),
           Effect.uninterruptible
         )
@@ -83,7 +102,18 @@ export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", 
       )
     )
 
-    let lastSubmitAt = Number.NEGATIVE_INFINITY
+    /** Whether this submit goes to the writer, to be gathered with others, rather than inline. */
+    const handsOff = () => {
+      const now = performance.now()
+      const close = now - lastSubmitAt < burstGapMillis
+      lastSubmitAt = now
+      if (!close || ++closeSinceHandOff < handOffInterval) return false
+      closeSinceHandOff = 0
+      // Another submit still waits for the writer, so this is a burst: hand each close submit off again.
+      if (untaken > 0) handOffInterval = 1
+      untaken++
+      return true
+    }
 
     /**
      * Writes one job, announced, and returns its event: at once when it comes alone, else with the
@@ -92,10 +122,7 @@ export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", 
      */
     const insert = (job: NewJob) =>
       Effect.uninterruptible(Effect.suspend(() => {
-        const now = performance.now()
-        const inBurst = now - lastSubmitAt < burstGapMillis
-        lastSubmitAt = now
-        if (!inBurst) return store.insert(job).pipe(Effect.tap((queued) => announce([queued])))
+        if (!handsOff()) return store.insert(job).pipe(Effect.tap((queued) => announce([queued])))
         return Effect.flatMap(Deferred.make<Transitioned, SqlError>(), (written) =>
           Queue.offer(pending, { job, written }).pipe(Effect.zipRight(Deferred.await(written))))
       }))

@@ -68,6 +68,32 @@ describe("JobIntake", () => {
       expect(Math.max(0, ...groupSizes(spans))).toBeGreaterThan(1)
     }).pipe(Effect.scoped))
 
+  // Back to back, each submit comes well within the burst gap of the one before, yet none ever meets
+  // another in a group: handing every one to the writer would cost each a hand-off for nothing.
+  it.live("a client that submits one at a time is mostly written inline; a burst after it is gathered again", () =>
+    Effect.gen(function*() {
+      const { spans, tracer } = yield* recordingTracer
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 200 } }).pipe(Effect.withTracer(tracer))
+      const sequential = yield* Effect.forEach(Array.from({ length: 64 }), () => submit(foreman)).pipe(Effect.withTracer(tracer))
+
+      expect(new Set(sequential.map(({ job }) => job.id)).size).toBe(64)
+      const inline = spans.filter((span) => span.name === "Store.insert").length
+      const handedOff = groupSizes(spans)
+      expect(handedOff.every((size) => size === 1)).toBe(true)
+      // Each lone hand-off doubles the interval to the next, up to one in sixteen: a handful, not 63.
+      expect(handedOff.length).toBeLessThanOrEqual(8)
+      expect(inline + handedOff.length).toBe(64)
+
+      spans.length = 0
+      const burst = yield* Effect.all(Array.from({ length: 100 }, () => submit(foreman)), { concurrency: "unbounded" }).pipe(
+        Effect.withTracer(tracer)
+      )
+      expect(new Set(burst.map(({ job }) => job.id)).size).toBe(100)
+      // A probing hand-off finds company, and from then on the burst shares statements.
+      expect(Math.max(0, ...groupSizes(spans))).toBeGreaterThan(1)
+      expect(groupSizes(spans).reduce((a, b) => a + b, 0)).toBeGreaterThan(50)
+    }).pipe(Effect.scoped))
+
   it.live("a group that fails is written again one job at a time: only the bad job fails", () =>
     Effect.gen(function*() {
       const { spans, tracer } = yield* recordingTracer
