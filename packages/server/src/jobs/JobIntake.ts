@@ -16,7 +16,8 @@ const burstGapMillis = 3
 
 // A sequential client with quick round trips also submits less than 3 ms apart, yet its submits never
 // meet in a group. Each hand-off that gathered nobody doubles how many close submits are written
-// inline before the next one is handed off to look again; a shared group resets it (ADR-0040).
+// inline before the next one is handed off to look again; a submit that finds a hand-off still
+// waiting joins it and resets that (ADR-0040).
 const maxHandOffInterval = 16
 
 /**
@@ -107,10 +108,12 @@ export class JobIntake extends Effect.Service<JobIntake>()("foreman/JobIntake", 
       const now = performance.now()
       const close = now - lastSubmitAt < burstGapMillis
       lastSubmitAt = now
-      if (!close || ++closeSinceHandOff < handOffInterval) return false
-      closeSinceHandOff = 0
-      // Another submit still waits for the writer, so this is a burst: hand each close submit off again.
+      if (!close) return false
+      // Another submit still waits for the writer, so this is a burst: join it, and hand off each
+      // close submit again.
       if (untaken > 0) handOffInterval = 1
+      else if (++closeSinceHandOff < handOffInterval) return false
+      closeSinceHandOff = 0
       untaken++
       return true
     }
