@@ -10,14 +10,13 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { loadavg } from "node:os"
-import { dirname, isAbsolute, join, resolve } from "node:path"
+import { join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { type BenchContext, fullCounts, type Mode, quickCounts } from "./config.js"
 import { BenchError } from "./BenchError.js"
 import { machineInfo, renderMarkdown, renderText } from "./document.js"
-import { benchDir, defaultForemanBin, repoRoot, startSimHost } from "./processes.js"
+import { benchDir, builtForeman, defaultForemanBin, repoRoot, startSimHost } from "./processes.js"
 import type { Plot, Section, TimedSection } from "./report.js"
-import { sourceDigest } from "../../cli/bin/sourceDigest.mjs"
 import { readRun, type Run, writeRun } from "./results.js"
 import { breakdown } from "./scenarios/breakdown.js"
 import { overhead } from "./scenarios/overhead.js"
@@ -62,15 +61,8 @@ const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, BenchError>
     const renderOnly = argv.includes("--render-only")
     const outRaw = value("--out") ?? ((mode === "full" && onlyRaw === undefined) || renderOnly ? join(repoRoot, "docs") : undefined)
     const foremanRaw = value("--foreman")
-    const foremanBin = foremanRaw === undefined ? defaultForemanBin : isAbsolute(foremanRaw) ? foremanRaw : resolve(foremanRaw)
-    if (!existsSync(foremanBin)) return yield* new BenchError({ message: `no foreman entry point at ${foremanBin}` })
-    // bin/foreman.mjs falls back to tsx when the bundle is stale (ADR-0021): that would measure the
-    // TypeScript loader, not foreman.
-    const digestFile = join(dirname(foremanBin), "..", "dist", "foreman.sources")
-    const built = existsSync(digestFile) && readFileSync(digestFile, "utf8") === sourceDigest(join(dirname(foremanBin), ".."))
-    if (!built && !argv.includes("--render-only")) {
-      return yield* new BenchError({ message: `${foremanBin} would run its sources through tsx: build first (\`pnpm bench\` does)` })
-    }
+    const foremanPath = foremanRaw === undefined ? defaultForemanBin : foremanRaw
+    const foremanBin = renderOnly ? resolve(foremanPath) : yield* builtForeman(foremanPath)
     const profileRaw = value("--profile")
     return {
       mode,

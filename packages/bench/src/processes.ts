@@ -3,15 +3,31 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { createServer } from "node:net"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { dirname, join, resolve } from "node:path"
 import { performance } from "node:perf_hooks"
 import { attempt, BenchError, during } from "./BenchError.js"
 import { HttpTarget } from "./http.js"
 import { pollUntil } from "./poll.js"
+import { sourceDigest } from "../../cli/bin/sourceDigest.mjs"
 
 export const benchDir = join(import.meta.dirname, "..")
 export const repoRoot = join(benchDir, "..", "..")
 export const defaultForemanBin = join(repoRoot, "packages", "cli", "bin", "foreman.mjs")
+
+/**
+ * `path` (a checkout's bin/foreman.mjs), absolute, once it is known to run a built bundle: the bin
+ * falls back to tsx when the bundle is stale (ADR-0021), which would measure the TypeScript loader.
+ */
+export const builtForeman = (path: string): Effect.Effect<string, BenchError> =>
+  Effect.suspend(() => {
+    const bin = resolve(path)
+    if (!existsSync(bin)) return Effect.fail(new BenchError({ message: `no foreman entry point at ${bin}` }))
+    const digestFile = join(dirname(bin), "..", "dist", "foreman.sources")
+    const built = existsSync(digestFile) && readFileSync(digestFile, "utf8") === sourceDigest(join(dirname(bin), ".."))
+    return built
+      ? Effect.succeed(bin)
+      : Effect.fail(new BenchError({ message: `${bin} would run its sources through tsx: build first (\`pnpm build\` in that checkout)` }))
+  })
 
 // Children still alive when the bench dies anyway (a crash past the finalizers) are killed on exit.
 const live = new Set<ChildProcess>()
