@@ -1,16 +1,11 @@
 import type { JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
 import { type GenerationFields, readGenerationFields } from "../ollama/GenerationFields.js"
+import { readWebhookUrl } from "../webhooks/WebhookUrl.js"
 
 export interface SubmitFields extends GenerationFields {
   readonly endpoint: JobEndpoint
   readonly webhookUrl: string | null
-}
-
-const isHttpUrl = (value: string) => {
-  if (!URL.canParse(value)) return false
-  const url = new URL(value)
-  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== ""
 }
 
 /**
@@ -25,14 +20,9 @@ export const readSubmitFields = (text: string): Either.Either<SubmitFields, stri
     if (endpoint !== undefined && endpoint !== null && endpoint !== "chat" && endpoint !== "generate") {
       return Either.left(`endpoint must be "chat" or "generate"`)
     }
-    if (state_webhook_url !== undefined && state_webhook_url !== null) {
-      if (typeof state_webhook_url !== "string" || !isHttpUrl(state_webhook_url)) {
-        return Either.left("state_webhook_url must be an absolute http(s) URL")
-      }
-    }
-    return Either.right({
+    return Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({
       ...fields,
       endpoint: endpoint === "generate" ? "generate" : "chat",
-      webhookUrl: typeof state_webhook_url === "string" ? state_webhook_url : null
-    })
+      webhookUrl
+    }))
   })

@@ -1,10 +1,11 @@
-import { isTerminal, type JobId, ModelNotFound, type SubmitJob } from "@foreman/domain"
-import { Data, Effect, Option, Queue } from "effect"
+import { BadRequest, isTerminal, type JobId, ModelNotFound, type SubmitJob } from "@foreman/domain"
+import { Data, Effect, Either, Option, Queue } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { parsedResult } from "../store/JobEventBody.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
+import { readWebhookUrl } from "../webhooks/WebhookUrl.js"
 import { JobEvents, type JobSignal } from "./JobEvents.js"
 import { Jobs } from "./Jobs.js"
 
@@ -76,6 +77,8 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
 
     /** Queues the body of a POST /jobs (native chat, or generate with `endpoint`) and waits for its end. */
     const submitAndAwait = Effect.fn("JobAwaiter.submitAndAwait")(function*(request: SubmitJob) {
+      // The same checks as POST /jobs, in the same order: a refused request queues nothing.
+      const webhookUrl = yield* Either.mapLeft(readWebhookUrl(request.state_webhook_url), (error) => new BadRequest({ error }))
       if (!(yield* inventory.ensureInstalled(request.model))) {
         return yield* new ModelNotFound({ error: `model "${request.model}" not found, try pulling it first` })
       }
@@ -93,7 +96,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
           api: "native",
           model: request.model,
           payload: JSON.stringify({ ...keepAlive, ...request }),
-          webhookUrl: request.state_webhook_url ?? null
+          webhookUrl
         })
         return yield* settle(yield* nextTerminal(queue))
       }))
