@@ -496,4 +496,20 @@ describe("Store", () => {
         const lookups = yield* Effect.forEach([...fresh.slice(0, 1), ...fresh.slice(300, 301)], (id) => Effect.either(store.get(id)))
         expect(lookups.map(Either.isLeft)).toEqual([true, true])
       })))
+
+  // foreman turns WAL on itself, after its short busy timeout, rather than letting the client do it
+  // as it opens (ADR-0041); a database left in rollback-journal mode would still work, only slower
+  // and with readers blocked by every write, so nothing else would notice.
+  it.effect("the database is in WAL mode and held with an exclusive lock", () =>
+    withStore(() =>
+      Effect.gen(function*() {
+        const sql = yield* SqlClient.SqlClient
+        const [journal] = yield* sql<{ readonly journalMode: string }>`PRAGMA journal_mode`
+        const [locking] = yield* sql<{ readonly lockingMode: string }>`PRAGMA locking_mode`
+        const [timeout] = yield* sql<{ readonly timeout: number }>`PRAGMA busy_timeout`
+        expect(journal?.journalMode).toBe("wal")
+        expect(locking?.lockingMode).toBe("exclusive")
+        expect(timeout?.timeout).toBe(200)
+      })
+    ))
 })

@@ -22,12 +22,15 @@ export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonl
 
 // EXCLUSIVE locking mode makes SQLite keep its file lock for the life of the connection, and the
 // operating system drops it when the process dies, so a SIGKILLed daemon never leaves a stale lock.
+// WAL is turned on here, after the short busy timeout, not by the client as it opens: there it
+// would wait better-sqlite3's default 5 s on a database another daemon holds (ADR-0041).
 // `synchronous` is set explicitly (ADR-0017): left alone, it would be FULL on the run that turns a
 // new file to WAL and NORMAL on every later one (better-sqlite3's SQLITE_DEFAULT_WAL_SYNCHRONOUS).
 const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe("PRAGMA busy_timeout = 200")
+    yield* sql.unsafe("PRAGMA journal_mode = WAL")
     yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
     yield* sql.unsafe("PRAGMA foreign_keys = ON")
     yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
@@ -36,13 +39,14 @@ const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
     Effect.mapError((error) => /locked|busy/i.test(`${error.message} ${error.cause}`) ? new DatabaseLocked({ path }) : error)
   )
 
-// The client enables WAL as it opens, so a database held by another daemon fails right there, as a
-// defect of the constructor; it is turned into DatabaseLocked here.
+// The constructor reports a lock error as a defect, not a failure; should one come from there, it
+// is turned into DatabaseLocked too.
 const ClientLive = Layer.scopedContext(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     const client = yield* SqliteClient.make({
       filename: config.dbPath,
+      disableWAL: true,
       transformQueryNames: String.camelToSnake,
       transformResultNames: String.snakeToCamel
     }).pipe(
