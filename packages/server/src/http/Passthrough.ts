@@ -22,6 +22,17 @@ const forwardedHeaders = ["content-type", "content-length", "content-encoding", 
 /** `.` or `..` however spelled (`%2e` is a dot to every URL parser on the way to the target). */
 const isDotSegment = (segment: string) => /^(?:\.|%2e){1,2}$/i.test(segment)
 
+/**
+ * Whether the target would see another path than the one the router matched. URL parsers resolve
+ * dot segments, read `\` as `/` and drop tabs and newlines, so `/api/blobs/..\..\api\generate`
+ * would reach the target as `/api/generate`: a generation outside the queue. A path parameter is
+ * never meant to hold any of these.
+ */
+const reshapedOnTheWay = (rawPath: string, resolvedPath: string) => {
+  const segments = rawPath.split("/")
+  return rawPath.includes("\\") || segments.some(isDotSegment) || resolvedPath.split("/").length !== segments.length
+}
+
 const methodOf = (method: string): RawRequest["method"] | undefined =>
   method === "GET" || method === "HEAD" || method === "POST" || method === "DELETE" || method === "PUT" ? method : undefined
 
@@ -42,10 +53,9 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         const method = methodOf(request.method)
         if (method === undefined) return error(405, "method not allowed")
         const url = new URL(request.url, "http://foreman")
-        // A dot segment would be resolved on the way and reach the target as another route
-        // (`/v1/models/..` as `/v1`): a path parameter can never be one.
-        const rawPath = request.url.split("?")[0] ?? ""
-        if (rawPath.split("/").some(isDotSegment)) return error(400, "a path segment may not be \".\" or \"..\"")
+        if (reshapedOnTheWay(request.url.split("?")[0] ?? "", url.pathname)) {
+          return error(400, "a path segment may not be \".\" or \"..\" or hold a \"\\\"")
+        }
         const hasBody = method === "POST" || method === "PUT" || method === "DELETE"
         const contentLength = Number(request.headers["content-length"] ?? Number.NaN)
         const body = !hasBody
