@@ -16,6 +16,7 @@ import { MetricsApiLive } from "./MetricsApiLive.js"
 import { MethodNotAllowedLive } from "./MethodNotAllowed.js"
 import { metricsMiddleware } from "./MetricsMiddleware.js"
 import { OllamaRoutesLive } from "./OllamaRoutes.js"
+import { NodeServer, ServerDrainLive } from "./ServerDrain.js"
 
 const ApiLive = HttpApiBuilder.api(ForemanApi).pipe(
   Layer.provide([
@@ -49,14 +50,23 @@ export const HttpAppLive = Layer.unwrapEffect(
   HttpMiddleware.withTracerDisabledWhen(() => true)
 )
 
-/** The Node HTTP server on FOREMAN_ADDR. */
+/** The Node HTTP server on FOREMAN_ADDR, and the node:http server under it for the drain. */
 export const NodeServerLive = Layer.unwrapEffect(
-  Effect.map(ForemanConfig, (config) =>
-    NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port: config.addr.port, host: config.addr.host }))
+  Effect.gen(function*() {
+    const config = yield* ForemanConfig
+    const server = yield* Effect.sync(() => createServer({ keepAliveTimeout: 65_000 }))
+    return Layer.merge(
+      NodeHttpServer.layer(() => server, { port: config.addr.port, host: config.addr.host }),
+      Layer.succeed(NodeServer, server)
+    )
+  })
 )
 
-/** The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port. */
-export const HttpLive = HttpAppLive.pipe(
-  HttpServer.withLogAddress,
+/**
+ * The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port.
+ * The drain is built last so that at a stop it runs first, while the app still answers (ADR-0042).
+ */
+export const HttpLive = ServerDrainLive.pipe(
+  Layer.provideMerge(HttpAppLive.pipe(HttpServer.withLogAddress)),
   Layer.provideMerge(NodeServerLive)
 )

@@ -3,6 +3,7 @@ import { isTerminal, type JobEvent, type JobId } from "@foreman/domain"
 import { Duration, Effect, Exit, Option, Schedule, Scope, Stream } from "effect"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
+import { Worker } from "../jobs/Worker.js"
 import { jobEventBody } from "../store/JobEventBody.js"
 import { Store } from "../store/Store.js"
 
@@ -19,6 +20,7 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
   effect: Effect.gen(function*() {
     const store = yield* Store
     const events = yield* JobEvents
+    const worker = yield* Worker
     const snapshotId = monotonicUlid()
 
     const open = (id: JobId) =>
@@ -37,7 +39,9 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
               ? Option.some(signal.change.event)
               : Option.none()
           ),
-          Stream.takeUntil((event) => isTerminal(event.state))
+          Stream.takeUntil((event) => isTerminal(event.state)),
+          // A stopping daemon ends its streams: the server cannot close while one is open (ADR-0042).
+          Stream.interruptWhen(worker.stopped)
         )
         const body = isTerminal(job.state) ? Stream.succeed(current) : Stream.concat(Stream.succeed(current), changes)
         const frames = body.pipe(

@@ -6,6 +6,7 @@ import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Jobs } from "../jobs/Jobs.js"
+import { Worker } from "../jobs/Worker.js"
 import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { streamsByDefault } from "../ollama/WireApi.js"
@@ -51,6 +52,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
     const inventory = yield* Inventory
     const jobs = yield* Jobs
     const events = yield* JobEvents
+    const worker = yield* Worker
 
     const firstOutput = (queue: Queue.Dequeue<JobSignal>): Effect.Effect<First> =>
       Queue.take(queue).pipe(
@@ -85,6 +87,8 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
           ? withKeepAlive(text, config.keepAlive.value)
           : text
 
+        // Once the worker has stopped nothing would run the job; the caller can retry elsewhere or later.
+        if (yield* worker.isStopped) return wire.error(503, "foreman is stopping; try again when it is back")
         const id = yield* jobs.newId
         const headers = { "x-foreman-job-id": id }
         const scope = yield* Scope.make()

@@ -1,5 +1,5 @@
 import { isTerminal, JobAlreadyTerminal, type JobId, type JobState } from "@foreman/domain"
-import { Cause, Duration, Effect, Either, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
@@ -258,7 +258,31 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     }
     const initial = (yield* inventory.get).resident[0]
     if (initial !== undefined) yield* Ref.set(resident, initial)
-    yield* Effect.forkScoped(loop)
+    const loopFiber = yield* Effect.forkScoped(loop)
+    const halted = yield* Deferred.make<void>()
+
+    /**
+     * Stops the worker ahead of its scope, for a daemon that is shutting down: no job is claimed
+     * after it, the running one goes back to the queue or is cancelled as on any stop (ADR-0027),
+     * and every queued sync job is cancelled, since its caller is about to lose its connection
+     * (ADR-0042). Waits for all of that; a second call finds it done.
+     */
+    const stop = Effect.gen(function*() {
+      if (yield* Deferred.isDone(halted)) return
+      yield* Fiber.interrupt(loopFiber)
+      const waiting = yield* store.queuedSync
+      yield* Effect.forEach(
+        waiting,
+        (job) => move(job, "cancelled", { error: "foreman stopped while the caller waited" }).pipe(Effect.ignore),
+        { discard: true }
+      )
+      if (waiting.length > 0) yield* Effect.logInfo("cancelled sync jobs whose callers were waiting").pipe(Effect.annotateLogs({ jobs: waiting.length }))
+      yield* Deferred.succeed(halted, undefined)
+    }).pipe(
+      claimLock.withPermits(1),
+      Effect.catchAllCause((cause) => Effect.logError("stopping the worker failed", cause)),
+      Effect.withSpan("Worker.stop")
+    )
 
     /** Tells the worker a job was queued. */
     const wake = Queue.offer(doorbell, undefined).pipe(Effect.asVoid)
@@ -279,6 +303,14 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       }))
     })
 
-    return { wake, cancel, resident: Ref.get(resident) } as const
+    return {
+      wake,
+      cancel,
+      stop,
+      /** Completes once `stop` has run: no job will change state by the worker's doing after it. */
+      stopped: Deferred.await(halted),
+      isStopped: Deferred.isDone(halted),
+      resident: Ref.get(resident)
+    } as const
   })
 }) {}

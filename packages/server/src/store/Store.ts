@@ -267,6 +267,12 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       }))
     })
 
+    /** Queued sync jobs, oldest first: each has a caller holding a connection open for it. */
+    const queuedSync = sql`SELECT * FROM jobs WHERE state = 'queued' AND mode = 'sync' ORDER BY id`.pipe(
+      Effect.flatMap((rows) => Effect.orDie(decodeJobs(rows))),
+      Effect.withSpan("Store.queuedSync")
+    )
+
     /** Deletes terminal jobs (and their artifacts and outbox rows) that finished before the cutoff. */
     const sweep = Effect.fn("Store.sweep")(function*(finishedBefore: number) {
       return yield* deleteInBatches((limit) =>
@@ -336,6 +342,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       insertAll,
       transition,
       claimNext,
+      queuedSync,
       recover,
       sweep,
       countQueued,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { OllamaSim } from "@foreman/ollama-sim"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
 import { eventsByJob, startReceiver } from "../support/webhookReceiver.js"
-import { answerOf, getJob, until } from "./support/jobsApi.js"
+import { answerOf, getJob, health, until } from "./support/jobsApi.js"
 import { foremanPlace, startForemanAt } from "./support/process.js"
 
 const submit = (url: string, body: unknown) =>
@@ -24,7 +24,7 @@ const twoJobsQueued = (maxAttempts: string, firstContent: string, secondContent:
       submit(place.url, { model: "a:1b", messages: [{ role: "user", content }], state_webhook_url: receiver.url })
     const first = yield* job(firstContent)
     const second = yield* job(secondContent)
-    return { receiver, place, url: place.url, daemon, first, second }
+    return { receiver, place: { ...place, sim }, url: place.url, daemon, first, second }
   })
 
 describe("restart: foreman stopped or killed while a job runs", () => {
@@ -75,5 +75,46 @@ describe("restart: foreman stopped or killed while a job runs", () => {
         () => "the poison job's failed event"
       )
       expect(states.filter((state) => state !== "loading")).toEqual(["queued", "working", "queued", "working", "failed"])
+    }).pipe(Effect.scoped), 120_000)
+
+  // Before ADR-0042 the platform's close waited for every open connection: with a sync caller
+  // waiting behind the running job the daemon never exited (nor did this test), and the worker
+  // went on claiming until it was killed.
+  it.live("a stop with callers still waiting ends them: sync callers get a 503, event streams end, nothing more runs", () =>
+    Effect.gen(function*() {
+      const { daemon, first: running, place, second: queuedAsync, url } = yield* twoJobsQueued("3", "long", "next")
+      yield* until(getJob(url, running.job_id), (job) => job.state === "working", () => "the first job to be working")
+      const ask = (path: string, content: string) =>
+        Effect.promise(() =>
+          fetch(`${url}${path}`, {
+            method: "POST",
+            body: JSON.stringify({ model: "a:1b", stream: false, messages: [{ role: "user", content }] })
+          }).then(async (r) => ({ status: r.status, job: r.headers.get("x-foreman-job-id"), body: await r.json() as unknown }))
+        )
+      const native = yield* Effect.fork(ask("/api/chat", "sync native"))
+      const openAi = yield* Effect.fork(ask("/v1/chat/completions", "sync openai"))
+      const follower = yield* Effect.fork(Effect.promise(() => fetch(`${url}/jobs/${queuedAsync.job_id}/events`).then((r) => r.text())))
+      yield* until(health(url), (h) => h.queued === 3, () => "both sync jobs queued behind the async one")
+
+      expect(yield* daemon.stop).toEqual({ code: 0, signal: null })
+      const nativeAnswer = yield* Fiber.join(native)
+      expect(nativeAnswer).toMatchObject({ status: 503, body: { error: "foreman stopped while the caller waited" } })
+      const openAiAnswer = yield* Fiber.join(openAi)
+      expect(openAiAnswer).toMatchObject({ status: 503, body: { error: { message: "foreman stopped while the caller waited" } } })
+      // The stream ended with the daemon, after the job's current state.
+      expect(yield* Fiber.join(follower)).toContain(`"job_id":"${queuedAsync.job_id}","state":"queued"`)
+
+      // Once stopping, the worker claimed nothing: the sync jobs never reached the target.
+      const sent = (yield* place.sim.requests).map((r) => r.body)
+      expect(sent.filter((body) => body.includes("sync native") || body.includes("sync openai"))).toEqual([])
+
+      yield* startForemanAt(place)
+      for (const answer of [nativeAnswer, openAiAnswer]) {
+        expect(yield* getJob(url, answer.job ?? "")).toMatchObject({ state: "cancelled", error: "foreman stopped while the caller waited" })
+      }
+      for (const id of [running.job_id, queuedAsync.job_id]) {
+        const job = yield* until(getJob(url, id), (j) => j.state === "done", () => `async job ${id} done after the restart`)
+        expect(job.attempt).toBe(1)
+      }
     }).pipe(Effect.scoped), 120_000)
 })
