@@ -1,5 +1,6 @@
 import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
+import { withoutCredentials } from "../config/RedactedUrl.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 
 const ModelList = Schema.Struct({
@@ -47,6 +48,7 @@ const recheckWhileDegraded = Duration.seconds(1)
 export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", {
   scoped: Effect.gen(function*() {
     const config = yield* ForemanConfig
+    const target = withoutCredentials(config.ollamaUrl)
     const ollama = yield* OllamaClient
     const state = yield* SubscriptionRef.make(initial)
 
@@ -60,9 +62,9 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
         ? Effect.void
         : after.degraded
         ? Effect.logWarning("target unreachable; degraded, keeping the last-known model list").pipe(
-          Effect.annotateLogs({ target: config.ollamaUrl, error: Option.getOrElse(after.lastError, () => "") })
+          Effect.annotateLogs({ target, error: Option.getOrElse(after.lastError, () => "") })
         )
-        : Effect.logInfo("target is back; no longer degraded").pipe(Effect.annotateLogs("target", config.ollamaUrl))
+        : Effect.logInfo("target is back; no longer degraded").pipe(Effect.annotateLogs("target", target))
 
     // Polls finished so far: a request that missed the list reuses any poll that finished after it arrived.
     let pollsFinished = 0
@@ -128,7 +130,7 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     const first = yield* refresh
     if (first.degraded) {
       yield* Effect.logWarning(
-        `no Ollama answered at ${config.ollamaUrl}; foreman runs degraded and keeps every job until it does. ` +
+        `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
           `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`pnpm foreman sim\`.`
       ).pipe(Effect.annotateLogs("error", Option.getOrElse(first.lastError, () => "")))
     }

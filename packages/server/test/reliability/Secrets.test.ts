@@ -9,6 +9,7 @@ import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhook
 import { eventsByJob, startReceiver } from "../support/webhookReceiver.js"
 import { familyOf, installedModel } from "./support/hostile.js"
 import { until } from "./support/jobsApi.js"
+import { freePort } from "../support/daemon.js"
 import { runningForeman } from "./support/process.js"
 import { rawRequest } from "./support/rawHttp.js"
 import { report, testTimeout } from "./support/scale.js"
@@ -275,4 +276,34 @@ describe("secrets and the token", () => {
       }).pipe(Effect.scoped),
     testTimeout(120_000, 300_000)
   )
+
+  it.live("credentials in FOREMAN_OLLAMA_URL reach the target but never /healthz or the logs", () =>
+    Effect.gen(function*() {
+      const password = `pw-${randomBytes(8).toString("hex")}`
+      const withCredentials = (base: string) => base.replace("http://", `http://admin:${password}@`)
+      const sim = yield* OllamaSim.start({ recordLimit: 1_000 })
+
+      // Away first: the degraded warning names the target.
+      const away = `http://127.0.0.1:${yield* freePort}`
+      const degraded = yield* runningForeman(withCredentials(away), { FOREMAN_LOG_LEVEL: "debug" })
+      const health = yield* Effect.promise(() => fetch(`${degraded.url}/healthz`).then((r) => r.json() as Promise<{ target: string }>))
+      expect(health.target).toBe(away)
+      expect(degraded.daemon.output()).toContain(`no Ollama answered at ${away}`)
+
+      // Up: the job is answered, the target saw the credentials as basic auth, and nothing shows them.
+      const up = yield* runningForeman(withCredentials(sim.url), { FOREMAN_LOG_LEVEL: "debug" })
+      const answer = yield* Effect.promise(() =>
+        fetch(`${up.url}/api/chat`, {
+          method: "POST",
+          body: JSON.stringify({ model: installedModel, stream: false, messages: [{ role: "user", content: "hi" }] })
+        }).then((r) => r.json() as Promise<{ message: { content: string } }>)
+      )
+      expect(answer.message.content).toBe(`${installedModel} answers: hi`)
+      const chats = (yield* sim.requests).filter((r) => r.path === "/api/chat")
+      expect(chats.map((r) => r.headers["authorization"])).toEqual([`Basic ${Buffer.from(`admin:${password}`).toString("base64")}`])
+      const shown = yield* Effect.promise(() => fetch(`${up.url}/healthz`).then((r) => r.text()))
+      expect(shown).toContain(`"target":"${sim.url}"`)
+
+      for (const output of [degraded.daemon.output(), up.daemon.output(), shown]) expect(output).not.toContain(password)
+    }).pipe(Effect.scoped), 60_000)
 })
