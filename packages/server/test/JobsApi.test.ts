@@ -195,12 +195,30 @@ describe("async jobs API", () => {
       for (const [method, path, allow] of [
         ["PUT", "/jobs", "GET, POST, HEAD"],
         ["POST", "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV", "GET, DELETE, HEAD"],
-        ["DELETE", "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", "GET, HEAD"],
+        ["DELETE", "/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", "GET"],
         ["POST", "/healthz", "GET, HEAD"]
       ] as const) {
         const response = yield* Effect.promise(() => fetch(`${foreman.url}${path}`, { method }))
         expect([response.status, response.headers.get("allow")], `${method} ${path}`).toEqual([405, allow])
         expect(yield* json(response)).toEqual({ _tag: "MethodNotAllowed", error: expect.stringContaining(allow) })
+      }
+      // HEAD is what GET answers, without the body (an event stream has no end, so no HEAD).
+      for (const [path, status, allow] of [
+        ["/healthz", 200, null],
+        ["/metrics", 200, null],
+        ["/openapi.json", 200, null],
+        ["/jobs?limit=5", 200, null],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV", 404, null],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/artifacts/completion", 404, null],
+        ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", 405, "GET"]
+      ] as const) {
+        const head = yield* Effect.promise(() => fetch(`${foreman.url}${path}`, { method: "HEAD" }))
+        expect([head.status, head.headers.get("allow")], `HEAD ${path}`).toEqual([status, allow])
+        expect(yield* Effect.promise(() => head.text()), `HEAD ${path}`).toBe("")
+        if (status === 200) {
+          const got = yield* get(`${foreman.url}${path}`)
+          expect(head.headers.get("content-type"), `HEAD ${path}`).toBe(got.headers.get("content-type"))
+        }
       }
       const list = yield* json<JobList>(yield* get(`${foreman.url}/jobs`))
       expect(list.jobs).toEqual([])

@@ -13,7 +13,7 @@ import { HealthApiLive } from "./HealthApiLive.js"
 import { JobEventStream } from "./JobEventStream.js"
 import { JobsApiLive } from "./JobsApiLive.js"
 import { MetricsApiLive } from "./MetricsApiLive.js"
-import { MethodNotAllowedLive } from "./MethodNotAllowed.js"
+import { MethodNotAllowedLive, servesHeadAsGet } from "./MethodNotAllowed.js"
 import { metricsMiddleware } from "./MetricsMiddleware.js"
 import { OllamaRoutesLive } from "./OllamaRoutes.js"
 import { NodeServer, ServerDrainLive } from "./ServerDrain.js"
@@ -54,7 +54,12 @@ export const HttpAppLive = Layer.unwrapEffect(
 export const NodeServerLive = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const server = yield* Effect.sync(() => createServer({ keepAliveTimeout: 65_000 }))
+    // Registered before the platform's handler, so it sees a HEAD for its own GET routes as a GET.
+    const server = yield* Effect.sync(() =>
+      createServer({ keepAliveTimeout: 65_000 }, (request) => {
+        if (request.method === "HEAD" && servesHeadAsGet(request.url ?? "")) request.method = "GET"
+      })
+    )
     return Layer.merge(
       NodeHttpServer.layer(() => server, { port: config.addr.port, host: config.addr.host }),
       Layer.succeed(NodeServer, server)
