@@ -13,7 +13,7 @@ import {
 } from "@foreman/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { Inventory } from "../inventory/Inventory.js"
+import { Inventory, normalizeModel } from "../inventory/Inventory.js"
 import { Jobs } from "../jobs/Jobs.js"
 import { Worker } from "../jobs/Worker.js"
 import { withKeepAlive } from "../ollama/GenerationFields.js"
@@ -95,7 +95,8 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
           })
           const before = rawCursor === undefined ? undefined : yield* jobIdFrom(rawCursor)
           const limit = yield* parseLimit(yield* single("limit", urlParams.limit))
-          const page = yield* store.list({ state, model, before, limit: limit + 1 }).pipe(orDie)
+          const page = yield* store.list({ state, model: model === undefined ? undefined : normalizeModel(model), before, limit: limit + 1 })
+            .pipe(orDie)
           const shown = page.slice(0, limit)
           return {
             jobs: shown.map(jobSummary),

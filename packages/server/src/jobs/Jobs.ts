@@ -1,6 +1,7 @@
 import { JobId } from "@foreman/domain"
 import { Effect, Schema } from "effect"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
+import { normalizeModel } from "../inventory/Inventory.js"
 import type { NewJob } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
 import { JobIntake } from "./JobIntake.js"
@@ -24,8 +25,14 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
     const newId = Effect.sync(() => toJobId(nextUlid()))
 
     const submit = Effect.fn("Jobs.submit")(function*(submission: Submission) {
-      // Sync callers hold their connection and get no webhooks (ADR-0014), whatever was passed.
-      const { job } = yield* intake.insert(submission.mode === "sync" ? { ...submission, webhookUrl: null } : submission)
+      // Sync callers hold their connection and get no webhooks (ADR-0014), whatever was passed. The
+      // model is stored as Ollama names it (`llama3` is `llama3:latest`), so drain-by-model, the
+      // resident model and the counts see one model, not two; the payload keeps the caller's bytes.
+      const { job } = yield* intake.insert({
+        ...submission,
+        model: normalizeModel(submission.model),
+        webhookUrl: submission.mode === "sync" ? null : submission.webhookUrl
+      })
       yield* Effect.logDebug("job queued").pipe(Effect.annotateLogs({ job_id: job.id, model: job.model }))
       return job
     })
