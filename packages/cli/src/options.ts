@@ -7,6 +7,8 @@ export const jsonOption = Options.boolean("json").pipe(Options.withDescription("
 
 /** A job id argument, checked to be a ULID before anything is sent (a typo is a usage error). */
 export const jobIdArg = Args.text({ name: "id" }).pipe(
+  // ULIDs are case-insensitive, and the daemon writes them upper-case.
+  Args.map((id) => id.toUpperCase()),
   Args.withSchema(JobId),
   Args.withDescription("The job's id (a 26-character ULID, as `foreman submit` printed it).")
 )

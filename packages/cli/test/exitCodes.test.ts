@@ -50,14 +50,17 @@ describe("exit codes", () => {
       expect(waited.code, show(waited)).toBe(1)
       expect(waited.stderr).toContain("cancelled")
 
-      const [again, ghost, notFound, jobFailed, jobCancelled, noAnswer] = yield* Effect.all([
+      const [again, ghost, notFound, jobFailed, jobCancelled, noAnswer, lowerCased] = yield* Effect.all([
         cli("cancel", running.id),
         cli("submit", "-m", "ghost:1b", "-p", "who?"),
         cli("job", missing),
         cli("job", failedId),
         cli("job", running.id, "--json"),
-        cli("job", running.id, "--result")
+        cli("job", running.id, "--result"),
+        // ULIDs are case-insensitive: a lower-cased copy names the same job.
+        cli("job", running.id.toLowerCase(), "--json")
       ], { concurrency: "unbounded" })
+      expect(parsed<JobView>(lowerCased).id).toBe(running.id)
       expect(again.code, show(again)).toBe(1)
       expect(again.stderr).toContain("already cancelled")
       expect(ghost.code, show(ghost)).toBe(1)

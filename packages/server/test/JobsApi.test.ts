@@ -54,6 +54,9 @@ describe("async jobs API", () => {
       const raw = yield* get(`${foreman.url}/jobs/${id}/artifacts/completion`)
       expect(raw.headers.get("content-type")).toBe("text/plain; charset=utf-8")
       expect(yield* text(raw)).toBe("llama3.2:1b answers: async hello")
+      // ULIDs are case-insensitive: a lower-cased copy of the id finds the same job.
+      const lower = yield* json<JobView>(yield* get(`${foreman.url}/jobs/${id.toLowerCase()}`))
+      expect(lower.id).toBe(id)
     }).pipe(Effect.scoped))
 
   it.live("a generate job with \"endpoint\":\"generate\" runs against /api/generate", () =>
@@ -185,6 +188,8 @@ describe("async jobs API", () => {
         ["/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/events", 404, "JobNotFound"],
         ["/jobs?state=sleeping", 400, "BadRequest"],
         ["/jobs?limit=0", 400, "BadRequest"],
+        ["/jobs?limit=1e2", 400, "BadRequest"],
+        ["/jobs?limit=0x10", 400, "BadRequest"],
         ["/jobs?cursor=..%2F..", 400, "BadRequest"]
       ] as const) {
         const response = yield* get(`${foreman.url}${path}`)

@@ -29,8 +29,9 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
         // subscription outlives this handler: the response stream closes it when it ends.
         const scope = yield* Scope.make()
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
-        const job = yield* store.get(id).pipe(Effect.tapError(() => Scope.close(scope, Exit.void)))
-        const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id) : []
+        const closeOnError = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tapErrorCause(effect, () => Scope.close(scope, Exit.void))
+        const job = yield* store.get(id).pipe(closeOnError)
+        const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id).pipe(closeOnError) : []
         const current = jobEventBody(snapshotId(), job, null, artifacts)
         const changes = Stream.fromQueue(queue).pipe(
           Stream.filterMap((signal: JobSignal) =>

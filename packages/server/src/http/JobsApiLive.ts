@@ -26,15 +26,17 @@ import { readSubmitFields } from "./SubmitRequest.js"
 const decodeJobId = Schema.decodeUnknownEither(JobId)
 const decodeState = Schema.decodeUnknownEither(JobState)
 
+// ULIDs are case-insensitive; foreman writes them upper-case, so a lower-cased copy finds its job.
 const jobIdFrom = (raw: string) =>
-  Either.match(decodeJobId(raw), {
+  Either.match(decodeJobId(raw.toUpperCase()), {
     onLeft: () => Effect.fail(new BadRequest({ error: `"${raw}" is not a job id (a 26-character ULID)` })),
     onRight: Effect.succeed
   })
 
 const parseLimit = (raw: string | undefined) => {
   if (raw === undefined) return Effect.succeed(50)
-  const n = Number(raw)
+  // Digits only: Number() would also take "1e2", "0x10" and " 7 ".
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
   return Number.isInteger(n) && n >= 1 && n <= 500
     ? Effect.succeed(n)
     : Effect.fail(new BadRequest({ error: `limit must be a whole number from 1 to 500, got "${raw}"` }))
