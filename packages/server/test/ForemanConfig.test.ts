@@ -73,6 +73,19 @@ describe("ForemanConfig", () => {
   }
 })
 
+describe("FOREMAN_WEBHOOK_SECRET", () => {
+  // Not in the loop above: the message must name the variable but never echo the secret.
+  it.effect("a whsec_ value that is not base64 stops start-up, naming the variable, not the value", () =>
+    Effect.gen(function*() {
+      const result = yield* load({ FOREMAN_WEBHOOK_SECRET: "whsec_not-base64!" })
+      const message = String(Either.getLeft(result).pipe(Option.getOrThrow))
+      expect(message).toContain("FOREMAN_WEBHOOK_SECRET")
+      expect(message).toContain("base64")
+      expect(message).not.toContain("not-base64!")
+      expect(Either.isRight(yield* load({ FOREMAN_WEBHOOK_SECRET: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" }))).toBe(true)
+    }))
+})
+
 describe("Go durations and listen addresses", () => {
   it("parses what Go's time.ParseDuration parses", () => {
     expect(Either.map(parseGoDuration("500ms"), Duration.toMillis)).toEqual(Either.right(500))

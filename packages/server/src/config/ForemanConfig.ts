@@ -2,6 +2,7 @@ import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, L
 import { parseByteSize } from "./ByteSize.js"
 import { parseGoDuration } from "./GoDuration.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
+import { secretProblem } from "../webhooks/WebhookSignature.js"
 
 const parsed = <A>(name: string, fallback: string, parse: (s: string) => Either.Either<A, string>) =>
   Config.string(name).pipe(
@@ -92,7 +93,14 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       embedModel: optionalParsed("FOREMAN_EMBED_MODEL", nonEmpty),
       maxAttempts: parsed("FOREMAN_MAX_ATTEMPTS", "3", positiveInt),
       jobTtl: parsed("FOREMAN_JOB_TTL", "24h", parseGoDuration),
-      webhookSecret: optionalSecret("FOREMAN_WEBHOOK_SECRET"),
+      webhookSecret: optionalSecret("FOREMAN_WEBHOOK_SECRET").pipe(
+        Config.mapOrFail((secret) =>
+          Option.match(Option.flatMapNullable(secret, secretProblem), {
+            onNone: () => Either.right(secret),
+            onSome: (problem) => Either.left(ConfigError.InvalidData(["FOREMAN_WEBHOOK_SECRET"], problem))
+          })
+        )
+      ),
       maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
       maxWait: optionalParsed("FOREMAN_MAX_WAIT", parseGoDuration),
       logFormat: parsed("FOREMAN_LOG_FORMAT", "text", parseLogFormat),

@@ -19,9 +19,24 @@ const standardPrefix = "whsec_"
 
 type Secret = Redacted.Redacted | string
 
+const textOf = (secret: Secret): string => typeof secret === "string" ? secret : Redacted.value(secret)
+
+/**
+ * What is wrong with a secret, if anything. A `whsec_` secret must be real base64: node's decoder
+ * skips what is not, so `whsec_!!!!` would sign with an empty key, which anyone can forge.
+ */
+export const secretProblem = (secret: Secret): string | undefined => {
+  const text = textOf(secret)
+  if (!text.startsWith(standardPrefix)) return text === "" ? "must not be empty" : undefined
+  const encoded = text.slice(standardPrefix.length)
+  return encoded !== "" && encoded.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(encoded)
+    ? undefined
+    : `a secret starting "${standardPrefix}" must be followed by base64 (Standard Webhooks), as "${standardPrefix}" plus the key's bytes`
+}
+
 /** Standard Webhooks: `whsec_<base64>` carries the key bytes in base64; anything else is used as UTF-8. */
 export const signingKey = (secret: Secret): Buffer => {
-  const text = typeof secret === "string" ? secret : Redacted.value(secret)
+  const text = textOf(secret)
   return text.startsWith(standardPrefix)
     ? Buffer.from(text.slice(standardPrefix.length), "base64")
     : Buffer.from(text, "utf8")
@@ -74,7 +89,7 @@ const first = (value: HeaderValue): string | undefined => typeof value === "stri
 /** Checks an `X-Foreman-Signature` header against the body. */
 export const verifyForemanSignature = (secret: Secret, body: string, header: HeaderValue): boolean => {
   const value = first(header)
-  return value !== undefined && safeEqual(foremanSignature(secret, body), value.trim())
+  return value !== undefined && secretProblem(secret) === undefined && safeEqual(foremanSignature(secret, body), value.trim())
 }
 
 export interface VerifyOptions {
@@ -98,6 +113,7 @@ export const verifyStandardWebhook = (
   const timestamp = first(headers[webhookTimestampHeader])
   const signatures = first(headers[webhookSignatureHeader])
   if (id === undefined || timestamp === undefined || signatures === undefined || !/^\d+$/.test(timestamp)) return false
+  if (secretProblem(secret) !== undefined) return false
   const now = options.nowSeconds ?? Math.floor(Date.now() / 1000)
   if (Math.abs(now - Number(timestamp)) > (options.toleranceSeconds ?? defaultToleranceSeconds)) return false
   const expected = standardSignature(secret, id, Number(timestamp), body)

@@ -9,6 +9,7 @@ import {
 } from "../../src/webhooks/WebhookDispatcher.js"
 import {
   foremanSignature,
+  secretProblem,
   signatureHeaders,
   signingKey,
   standardSignature,
@@ -30,6 +31,20 @@ describe("webhook signatures", () => {
   it("a whsec_ secret is base64-decoded into the key; any other secret is its UTF-8 bytes", () => {
     expect(signingKey(whsec).equals(keyBytes)).toBe(true)
     expect(signingKey(Redacted.make("plain secret ü")).equals(Buffer.from("plain secret ü", "utf8"))).toBe(true)
+  })
+
+  // node's base64 decoder skips what is not base64, so these would be empty or lossy keys; an HMAC
+  // under an empty key is one anybody can make.
+  it("a whsec_ secret that is not base64 is refused, and verifies nothing, not even an empty-key forgery", () => {
+    expect(secretProblem(whsec)).toBeUndefined()
+    expect(secretProblem("plain secret")).toBeUndefined()
+    for (const bad of ["whsec_", "whsec_!!!!", "whsec_my-secret", "whsec_abc"]) {
+      expect(secretProblem(bad), bad).toContain("base64")
+      const forged = `sha256=${hex(Buffer.alloc(0), body)}`
+      expect(verifyForemanSignature(bad, body, forged), bad).toBe(false)
+      const headers = { "webhook-id": eventId, "webhook-timestamp": String(timestamp), "webhook-signature": `v1,${b64(Buffer.alloc(0), `${eventId}.${timestamp}.${body}`)}` }
+      expect(verifyStandardWebhook(bad, headers, body, { nowSeconds: timestamp }), bad).toBe(false)
+    }
   })
 
   it("known answers: X-Foreman-Signature over the body, webhook-signature over id.timestamp.body", () => {
