@@ -24,8 +24,20 @@ export interface JobSource {
   readonly get: (id: string) => Effect.Effect<JobView, Lookup>
 }
 
-// A daemon restarting under us is worth a few seconds of patience before giving up.
-const reconnect = Schedule.exponential(Duration.millis(200)).pipe(Schedule.intersect(Schedule.recurs(6)))
+// A daemon restarting under us is worth about a minute of patience before giving up: waits from
+// 200 ms doubling to at most 5 s, 16 of them.
+const reconnect = Schedule.exponential(Duration.millis(200)).pipe(
+  Schedule.union(Schedule.spaced(Duration.seconds(5))),
+  Schedule.intersect(Schedule.recurs(16))
+)
+
+/**
+ * The daemon is away for now: nothing answers, or a reverse proxy in front of it says so (502 bad
+ * gateway, 503 unavailable, 504 timeout) while it restarts.
+ */
+const daemonAway = (error: Lookup): boolean =>
+  error._tag === "DaemonUnreachable" ||
+  (error._tag === "DaemonError" && (error.status === 502 || error.status === 503 || error.status === 504))
 
 const settle = (job: JobView): Effect.Effect<JobView, JobFailed | JobCancelled> =>
   job.state === "failed"
@@ -62,7 +74,7 @@ export const followJob = Effect.fn("foreman.client.followJob")(function*(
   )
 
   const poll = source.get(id).pipe(
-    Effect.retry({ schedule: reconnect, while: (error) => error._tag === "DaemonUnreachable" }),
+    Effect.retry({ schedule: reconnect, while: daemonAway }),
     Effect.tap(report)
   )
   const viaPolling = poll.pipe(

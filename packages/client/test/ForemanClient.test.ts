@@ -120,6 +120,32 @@ describe("ForemanClient against a live daemon", () => {
         }))
     }).pipe(Effect.scoped))
 
+  // A reverse proxy in front of a restarting daemon answers 502/503/504; that is the daemon being
+  // away, like a refused connection, not an answer that ends the wait.
+  it.live("polling rides out a proxy's 502, 503 and 504 as it would a refused connection", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokenDelayMs: 5 } })
+      yield* withClient(foreman.url, (client) =>
+        Effect.gen(function*() {
+          const id = yield* client.submit(chat("behind a proxy"))
+          const answers = [502, 503, 504]
+          const noEvents = () => Stream.fail(new DaemonError({ status: 502, error: "proxy says no" }))
+          const throughProxy = (jobId: string) =>
+            Effect.suspend(() => {
+              const status = answers.shift()
+              return status === undefined ? client.get(jobId) : Effect.fail(new DaemonError({ status, error: "Bad Gateway" }))
+            })
+          const job = yield* followJob({ events: noEvents, get: throughProxy }, id, { pollInterval: "10 millis" })
+          expect(job.state).toBe("done")
+          expect(answers).toEqual([])
+          // Any other answer is the daemon's word and ends the wait.
+          const refused = yield* Effect.flip(
+            followJob({ events: noEvents, get: () => Effect.fail(new DaemonError({ status: 500, error: "boom" })) }, id)
+          )
+          expect(refused).toMatchObject({ _tag: "DaemonError", status: 500 })
+        }))
+    }).pipe(Effect.scoped))
+
   it.live("events streams the job's state events and ends at the terminal one", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman()
