@@ -13,7 +13,9 @@ export const ExitCode = {
   /** The command line was wrong (unknown flag, missing prompt, bad job id, bad FOREMAN_URL). */
   usage: 2,
   /** Nothing answered at FOREMAN_URL. */
-  unreachable: 3
+  unreachable: 3,
+  /** Ctrl-C stopped the waiting (the job goes on): the shell's 128 + SIGINT. */
+  interrupted: 130
 } as const
 
 /** Every way a command can fail; the compiler checks each one has an exit code below. */

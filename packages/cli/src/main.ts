@@ -1,7 +1,8 @@
 import * as Command from "@effect/cli/Command"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect } from "effect"
+import * as Runtime from "@effect/platform/Runtime"
+import { Cause, Console, Effect, Exit } from "effect"
 import { type CliFailure, ExitCode, verdict } from "./exitCode.js"
 import { foreman } from "./foreman.js"
 
@@ -23,5 +24,12 @@ cli(process.argv).pipe(
     })
   ),
   Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disablePrettyLogger: true })
+  NodeRuntime.runMain({
+    disablePrettyLogger: true,
+    // Interrupted by a signal: `runMain` exits 0 unless a command said otherwise (`submit --wait`).
+    teardown: (exit, onExit) =>
+      Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && typeof process.exitCode === "number"
+        ? onExit(process.exitCode)
+        : Runtime.defaultTeardown(exit, onExit)
+  })
 )

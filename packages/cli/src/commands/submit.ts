@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { answerText, ForemanClient, type JobCancelled, type JobFailed } from "@foreman/client"
 import { Console, Effect, Option } from "effect"
+import { ExitCode } from "../exitCode.js"
 import { jsonOption } from "../options.js"
 import { json } from "../output/format.js"
 import { statusLine } from "../output/StatusLine.js"
@@ -55,7 +56,14 @@ export const submitCommand = Command.make(
         Effect.flatMap(statusLine(id), (status) => client.wait(id, { onProgress: status.update }))
       ).pipe(
         // Ctrl-C stops the waiting, not the job: say how to find it again.
-        Effect.onInterrupt(() => Console.error(`stopped waiting; the job goes on: foreman job ${id}`)),
+        Effect.onInterrupt(() =>
+          Console.error(`stopped waiting; the job goes on: foreman job ${id}`).pipe(
+            // Not 0: a script reading stdout got no answer (or no --json document).
+            Effect.zipRight(Effect.sync(() => {
+              process.exitCode = ExitCode.interrupted
+            }))
+          )
+        ),
         Effect.catchTags({
           JobFailed: (error) => flags.json ? printFailedJob(error) : Effect.fail(error),
           JobCancelled: (error) => flags.json ? printFailedJob(error) : Effect.fail(error)

@@ -3,7 +3,9 @@ import { Effect, Schedule } from "effect"
 import { spawn } from "node:child_process"
 import { join } from "node:path"
 
-const bin = join(import.meta.dirname, "..", "..", "bin", "foreman.mjs")
+/** The CLI entry point, as a user runs it. */
+export const foremanBin = join(import.meta.dirname, "..", "..", "bin", "foreman.mjs")
+const bin = foremanBin
 
 export interface CliRun {
   readonly code: number | null
