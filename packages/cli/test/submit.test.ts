@@ -99,14 +99,15 @@ describe("foreman submit / jobs / job against a live daemon", () => {
       const second = yield* cli("submit", "-m", "gemma3:4b", "-p", "two", "--wait", "--json")
       const [one, two] = [parsed<JobView>(first), parsed<JobView>(second)]
 
-      const [human, all, filtered, limited, details, asJson, answer] = yield* Effect.all([
+      const [human, all, filtered, limited, details, asJson, answer, answerJson] = yield* Effect.all([
         cli("jobs"),
         cli("jobs", "--json"),
         cli("jobs", "--state", "done", "--model", "gemma3:4b", "--json"),
         cli("jobs", "--limit", "1", "--json"),
         cli("job", one.id),
         cli("job", one.id, "--json"),
-        cli("job", two.id, "--result")
+        cli("job", two.id, "--result"),
+        cli("job", two.id, "--result", "--json")
       ], { concurrency: "unbounded" })
 
       expect(human.code, show(human)).toBe(0)
@@ -129,6 +130,8 @@ describe("foreman submit / jobs / job against a live daemon", () => {
       expect(parsed<JobView>(asJson)).toMatchObject({ id: one.id, state: "done", queue_position: null })
       expect(answer.code, show(answer)).toBe(0)
       expect(answer.stdout).toBe("gemma3:4b answers: two\n")
+      // Every --json prints one JSON document: here the answer as a string.
+      expect(JSON.parse(answerJson.stdout)).toBe("gemma3:4b answers: two")
     }).pipe(Effect.scoped), 180_000)
 
   it.live("ps, tags and health, human and --json", () =>

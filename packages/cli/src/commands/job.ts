@@ -45,14 +45,15 @@ const outcome = (job: JobView) =>
     ? Effect.fail(new JobCancelled({ job }))
     : Effect.void
 
-const answerOnly = (job: JobView) =>
+/** The answer alone: its text, or with `--json` that text as one JSON string, as every `--json` prints a document. */
+const answerOnly = (job: JobView, asJson: boolean) =>
   Effect.gen(function*() {
     yield* outcome(job)
     const answer = job.state === "done" ? answerText(job) : Option.none()
     if (Option.isNone(answer)) {
       return yield* new NoAnswer({ message: `job ${job.id} is ${job.state}: there is no answer yet` })
     }
-    yield* Console.log(answer.value)
+    yield* Console.log(asJson ? JSON.stringify(answer.value) : answer.value)
   })
 
 /** `foreman job <id>`: one job in full. */
@@ -60,7 +61,7 @@ export const jobCommand = Command.make("job", { id: jobIdArg, json: jsonOption, 
   Effect.gen(function*() {
     const client = yield* ForemanClient
     const job = yield* client.get(flags.id)
-    if (flags.result) return yield* answerOnly(job)
+    if (flags.result) return yield* answerOnly(job, flags.json)
     yield* Console.log(flags.json ? json(job) : details(job, yield* Clock.currentTimeMillis))
     yield* outcome(job)
   })).pipe(
