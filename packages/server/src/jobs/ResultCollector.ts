@@ -17,6 +17,13 @@ export interface CollectedResult {
   readonly completion: string
 }
 
+/** A tool call of a streamed OpenAI answer, put together from its deltas. */
+interface OpenAiToolCall {
+  id?: string
+  type?: string
+  function: { name: string; arguments: string }
+}
+
 const firstChoice = (value: Json): Json | undefined => {
   const choices = value.choices
   return Array.isArray(choices) && isObject(choices[0]) ? choices[0] : undefined
@@ -45,6 +52,8 @@ export class ResultCollector {
   error: string | undefined
 
   private finishReason: unknown = null
+  /** By the `index` each delta names: the name comes once, the arguments in pieces. */
+  private readonly openAiToolCalls = new Map<number, OpenAiToolCall>()
   private usage: unknown
   private sawDone = false
 
@@ -106,10 +115,27 @@ export class ResultCollector {
         ? textField(choice.delta, "content") + textField(choice.message, "content")
         : textField(choice, "text")
       this.content += piece
+      if (this.endpoint === "chat" && isObject(choice.delta)) this.addToolCallDeltas(choice.delta.tool_calls)
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.finishReason = choice.finish_reason
     }
     if (parsed.usage !== undefined && parsed.usage !== null) this.usage = parsed.usage
     this.final = { ...this.final, ...parsed }
+  }
+
+  /** Merged as OpenAI's own client does: id, type and name as given, argument pieces appended. */
+  private addToolCallDeltas(deltas: unknown): void {
+    if (!Array.isArray(deltas)) return
+    deltas.forEach((delta: unknown, position) => {
+      if (!isObject(delta)) return
+      const index = typeof delta.index === "number" ? delta.index : position
+      const call = this.openAiToolCalls.get(index) ?? { function: { name: "", arguments: "" } }
+      if (typeof delta.id === "string") call.id = delta.id
+      if (typeof delta.type === "string") call.type = delta.type
+      const name = textField(delta.function, "name")
+      if (name !== "") call.function.name = name
+      call.function.arguments += textField(delta.function, "arguments")
+      this.openAiToolCalls.set(index, call)
+    })
   }
 
   private openAiResult(): CollectedResult | undefined {
@@ -125,11 +151,16 @@ export class ResultCollector {
       model: final.model,
       system_fingerprint: final.system_fingerprint,
       choices: [chat
-        ? { index: 0, message: { role: "assistant", content: this.content }, finish_reason: this.finishReason }
+        ? { index: 0, message: { role: "assistant", content: this.content, ...this.mergedToolCalls() }, finish_reason: this.finishReason }
         : { index: 0, text: this.content, finish_reason: this.finishReason }],
       ...(this.usage === undefined ? {} : { usage: this.usage })
     }
     return { result: JSON.stringify(merged), completion: this.content }
+  }
+
+  private mergedToolCalls(): { tool_calls?: Array<OpenAiToolCall> } {
+    if (this.openAiToolCalls.size === 0) return {}
+    return { tool_calls: [...this.openAiToolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) }
   }
 
   /** The collected answer, or undefined when the body ended before the target's final object. */

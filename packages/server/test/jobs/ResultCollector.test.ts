@@ -70,4 +70,31 @@ describe("ResultCollector", () => {
     })
     expect(collect(new ResultCollector("chat", "openai"), sse)).toBeUndefined()
   })
+
+  // A streamed tool call comes as deltas: its id and name once, its arguments in pieces.
+  it("keeps the tool calls of an OpenAI SSE stream in the merged message", () => {
+    const event = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "c1", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    const sse = [
+      event({ role: "assistant", content: "" }),
+      event({ tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "get_weather", arguments: "" } }] }),
+      event({ tool_calls: [{ index: 0, function: { arguments: "{\"city\":" } }] }),
+      event({ tool_calls: [{ index: 1, id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }] }),
+      event({ tool_calls: [{ index: 0, function: { arguments: "\"Paris\"}" } }] }, "tool_calls"),
+      "data: [DONE]\n\n"
+    ].join("")
+    const result = collect(new ResultCollector("chat", "openai"), sse, 13)
+    expect(JSON.parse(result?.result ?? "").choices).toEqual([{
+      index: 0,
+      message: {
+        role: "assistant",
+        content: "",
+        tool_calls: [
+          { id: "call_1", type: "function", function: { name: "get_weather", arguments: "{\"city\":\"Paris\"}" } },
+          { id: "call_2", type: "function", function: { name: "get_time", arguments: "{}" } }
+        ]
+      },
+      finish_reason: "tool_calls"
+    }])
+  })
 })
