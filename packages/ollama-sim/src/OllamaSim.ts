@@ -32,6 +32,8 @@ export interface SimHandle {
    * (/v1 chat and completions: in the OpenAI error shape, type "api_error").
    */
   readonly failNext: (n: number, status?: number, message?: string) => Effect.Effect<void>
+  /** The next `n` streamed native chat/generate answers stop halfway with an `{"error": message}` line (HTTP 200). */
+  readonly failMidStreamNext: (n: number, message?: string) => Effect.Effect<void>
   /** Replace the installed models. */
   readonly setModels: (models: ReadonlyArray<string>, embedModels?: ReadonlyArray<string>) => Effect.Effect<void>
 }
@@ -64,6 +66,7 @@ const serve = Effect.gen(function*() {
     reset: faults.reset,
     restore: faults.restore,
     failNext: faults.failNext,
+    failMidStreamNext: faults.failMidStreamNext,
     setModels: (models, embedModels) =>
       Effect.flatMap(inventory.list, (current) =>
         inventory.replace(

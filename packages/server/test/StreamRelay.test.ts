@@ -51,4 +51,23 @@ describe("a streamed sync answer", () => {
       expect(job.state).toBe("failed")
       expect(job.error).toBe(last.error)
     }).pipe(Effect.scoped))
+
+  // Ollama answers 200 and then an {"error"} line when a runner fails mid-generation.
+  it.live("the target fails mid-answer with an error line: the caller gets that line once, and the job fails with it", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 20 } })
+      yield* foreman.sim.failMidStreamNext(2, "CUDA out of memory")
+      // Twice, one caller after the other.
+      for (const content of ["oom one", "oom two"]) {
+        const response = yield* chat(foreman.url, content)
+        expect(response.status).toBe(200)
+        const id = response.headers.get("x-foreman-job-id")
+        const received = lines(yield* text(response))
+        expect(received.filter((line) => typeof line === "object" && line !== null && "error" in line)).toEqual([{ error: "CUDA out of memory" }])
+        expect(received.at(-1)).toEqual({ error: "CUDA out of memory" })
+        expect(received.length).toBeGreaterThan(1)
+        const job = yield* Effect.promise(() => fetch(`${foreman.url}/jobs/${id}`).then((r) => r.json() as Promise<unknown>))
+        expect(job).toMatchObject({ state: "failed", error: "CUDA out of memory", error_status: 500 })
+      }
+    }).pipe(Effect.scoped))
 })

@@ -1,7 +1,8 @@
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Chunk, Clock, Effect, Ref, Stream } from "effect"
+import { Chunk, Clock, Effect, Option, Ref, Stream } from "effect"
 import type { InstalledModel } from "../models/Inventory.js"
 import { Residency } from "../models/Residency.js"
+import { Faults } from "../server/Faults.js"
 import { SimConfig } from "../SimOptions.js"
 import { Stats } from "../state/Stats.js"
 import { json, ndjson } from "../wire/responses.js"
@@ -29,6 +30,8 @@ export interface ResponseShape<Line = object> {
     reason: "stop" | "load" | "unload",
     metrics?: Metrics
   ) => Line
+  /** A mid-stream `{"error": …}` line; only the native API has one (see Faults.failMidStreamNext). */
+  readonly error?: (message: string) => Line
 }
 
 /** How lines reach the client: the native API writes JSON and NDJSON, /v1 rewrites them. */
@@ -72,6 +75,7 @@ export const runGeneration = <Line>(
 ) =>
   Effect.gen(function*() {
     const config = yield* SimConfig
+    const faults = yield* Faults
     const stats = yield* Stats
     const residency = yield* Residency
     const finished = yield* Ref.make(false)
@@ -117,5 +121,13 @@ export const runGeneration = <Line>(
       : Stream.fromIterable(plan).pipe(
         Stream.mapChunksEffect((batch) => Effect.map(createdAt, (at) => Chunk.map(batch, pieceLine(at))))
       )
+    const errorLine = shape.error
+    const midStreamFailure = errorLine === undefined ? Option.none<string>() : yield* faults.takeMidStreamFailure
+    if (Option.isSome(midStreamFailure) && errorLine !== undefined) {
+      // Half the answer, then the error instead of the done line; the request still counts as answered.
+      const half = Stream.take(pieces, Math.ceil(plan.length / 2))
+      const failure = Stream.fromEffect(Effect.as(Ref.set(finished, true), errorLine(midStreamFailure.value)))
+      return wire.stream(Stream.concat(half, failure))
+    }
     return wire.stream(Stream.concat(pieces, Stream.fromEffect(doneLine(""))))
   })

@@ -45,7 +45,8 @@ export const chatShape: ResponseShape = {
     done: true,
     done_reason: reason,
     ...metrics
-  })
+  }),
+  error: (message) => ({ error: message })
 }
 
 /** A chat request as ChatHandler sees it, whichever endpoint decoded it. */

@@ -26,7 +26,8 @@ const generateShape = (raw: boolean): ResponseShape => ({
     done_reason: reason,
     ...(metrics !== undefined && !raw ? { context: contextTokens(metrics.prompt_eval_count + metrics.eval_count) } : {}),
     ...metrics
-  })
+  }),
+  error: (message) => ({ error: message })
 })
 
 /** A generate request as GenerateHandler sees it, whichever endpoint decoded it. */

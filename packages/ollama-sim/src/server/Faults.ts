@@ -13,9 +13,17 @@ interface FaultState {
   readonly resetting: boolean
   readonly failures: number
   readonly failure: InjectedFailure
+  readonly midStreamFailures: number
+  readonly midStreamMessage: string
 }
 
-const healthy: FaultState = { resetting: false, failures: 0, failure: { status: 500, message: "simulated failure" } }
+const healthy: FaultState = {
+  resetting: false,
+  failures: 0,
+  failure: { status: 500, message: "simulated failure" },
+  midStreamFailures: 0,
+  midStreamMessage: "simulated failure"
+}
 
 /** Fault injection: refused connections, reset connections, failing generations. */
 export class Faults extends Effect.Service<Faults>()("@foreman/ollama-sim/Faults", {
@@ -55,6 +63,19 @@ export class Faults extends Effect.Service<Faults>()("@foreman/ollama-sim/Faults
     const failNext = (n: number, status = 500, message = "simulated failure"): Effect.Effect<void> =>
       Ref.update(state, (s) => ({ ...s, failures: Math.max(0, Math.floor(n)), failure: { status, message } }))
 
+    /**
+     * The next `n` streamed native generations answer 200, send part of the answer, then an
+     * `{"error": message}` line and end, as Ollama does when a runner fails mid-generation.
+     */
+    const failMidStreamNext = (n: number, message = "simulated failure"): Effect.Effect<void> =>
+      Ref.update(state, (s) => ({ ...s, midStreamFailures: Math.max(0, Math.floor(n)), midStreamMessage: message }))
+
+    /** Consumes one pending mid-stream failure: its message. */
+    const takeMidStreamFailure: Effect.Effect<Option.Option<string>> = Ref.modify(state, (s) =>
+      s.midStreamFailures > 0
+        ? [Option.some(s.midStreamMessage), { ...s, midStreamFailures: s.midStreamFailures - 1 }]
+        : [Option.none(), s])
+
     /** Consumes one injected failure, if any is pending. */
     const takeFailure: Effect.Effect<Option.Option<InjectedFailure>> = Ref.modify(state, (s) =>
       s.failures > 0
@@ -67,6 +88,8 @@ export class Faults extends Effect.Service<Faults>()("@foreman/ollama-sim/Faults
       restore,
       failNext,
       takeFailure,
+      failMidStreamNext,
+      takeMidStreamFailure,
       resetting: Effect.map(Ref.get(state), (s) => s.resetting)
     } as const
   })

@@ -113,16 +113,24 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
             yield* Ref.set(finished, true)
             return failure(wire, first.job, headers)
           }
+          // A target that fails mid-answer says so in its last line (HTTP 200, then {"error": …}); the
+          // caller has that line already and needs no second copy from foreman.
+          let lastRelayed = first.bytes
+          const saidAlready = (error: string) => new TextDecoder().decode(lastRelayed).includes(JSON.stringify(error))
           // Whole batches of signals at a time, not one effect per chunk: a stream can be thousands of chunks.
           const rest = Stream.fromQueue(queue).pipe(
             Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
             Stream.mapChunksEffect((signals) => {
-              const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> =>
-                signal._tag === "Chunk"
-                  ? Option.some(signal.bytes)
-                  : signal.change.job.state === "failed" || signal.change.job.state === "cancelled"
-                  ? Option.some(wire.errorChunk(signal.change.job.error ?? `job ${signal.change.job.state}`))
-                  : Option.none())
+              const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> => {
+                if (signal._tag === "Chunk") {
+                  lastRelayed = signal.bytes
+                  return Option.some(signal.bytes)
+                }
+                const { error, state } = signal.change.job
+                if (state !== "failed" && state !== "cancelled") return Option.none()
+                if (state === "failed" && error !== null && saidAlready(error)) return Option.none()
+                return Option.some(wire.errorChunk(error ?? `job ${state}`))
+              })
               return Chunk.some(signals, (signal) => Option.isSome(endedWith(signal)))
                 ? Effect.as(Ref.set(finished, true), bytes)
                 : Effect.succeed(bytes)
