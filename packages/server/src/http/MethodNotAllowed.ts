@@ -31,6 +31,10 @@ const headPaths = served.filter(([, methods]) => methods.includes("HEAD")).map((
  */
 export const servesHeadAsGet = (url: string): boolean => headPaths.some((path) => path.test(url))
 
+/**
+ * A known route with the wrong method is a 405 in foreman's shape, with `Allow`, as the native
+ * routes answer in Ollama's; without this the catch-all would call it an unknown path.
+ */
 export const MethodNotAllowedLive = HttpApiBuilder.Router.use((router) =>
   Effect.gen(function*() {
     for (const [path, methods] of served) {
