@@ -122,12 +122,14 @@ export const runGeneration = <Line>(
         Stream.mapChunksEffect((batch) => Effect.map(createdAt, (at) => Chunk.map(batch, pieceLine(at))))
       )
     const errorLine = shape.error
-    const midStreamFailure = errorLine === undefined ? Option.none<string>() : yield* faults.takeMidStreamFailure
-    if (Option.isSome(midStreamFailure) && errorLine !== undefined) {
-      // Half the answer, then the error instead of the done line; the request still counts as answered.
-      const half = Stream.take(pieces, Math.ceil(plan.length / 2))
-      const failure = Stream.fromEffect(Effect.as(Ref.set(finished, true), errorLine(midStreamFailure.value)))
-      return wire.stream(Stream.concat(half, failure))
+    if (errorLine !== undefined) {
+      const midStreamFailure = yield* faults.takeMidStreamFailure
+      if (Option.isSome(midStreamFailure)) {
+        // Half the answer, then the error instead of the done line; the request still counts as answered.
+        const half = Stream.take(pieces, Math.ceil(plan.length / 2))
+        const failure = Stream.fromEffect(Effect.as(Ref.set(finished, true), errorLine(midStreamFailure.value)))
+        return wire.stream(Stream.concat(half, failure))
+      }
     }
     return wire.stream(Stream.concat(pieces, Stream.fromEffect(doneLine(""))))
   })

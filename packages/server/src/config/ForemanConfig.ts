@@ -2,6 +2,7 @@ import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, L
 import { parseByteSize } from "./ByteSize.js"
 import { parseGoDuration } from "./GoDuration.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
+import { withoutCredentials } from "./RedactedUrl.js"
 import { secretProblem } from "../webhooks/WebhookSignature.js"
 
 const parsed = <A>(name: string, fallback: string, parse: (s: string) => Either.Either<A, string>) =>
@@ -109,7 +110,8 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
     if (Duration.toMillis(values.pollInterval) < 10) {
       return yield* Effect.fail(ConfigError.InvalidData(["FOREMAN_POLL_INTERVAL"], "must be at least 10ms"))
     }
-    return values
+    // FOREMAN_OLLAMA_URL as /healthz and the logs show it: never its `user:password@`.
+    return { ...values, ollamaUrlShown: withoutCredentials(values.ollamaUrl) }
   })
 }) {
   /** The config read from a plain record instead of the environment (tests, embedding programs). */

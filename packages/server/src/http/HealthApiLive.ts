@@ -2,7 +2,6 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import { ForemanApi, Health } from "@foreman/domain"
 import { Effect, Option } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { withoutCredentials } from "../config/RedactedUrl.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { Worker } from "../jobs/Worker.js"
 import { Store } from "../store/Store.js"
@@ -13,14 +12,13 @@ export const HealthApiLive = HttpApiBuilder.group(ForemanApi, "health", (handler
     const inventory = yield* Inventory
     const store = yield* Store
     const worker = yield* Worker
-    const target = withoutCredentials(config.ollamaUrl)
     return handlers.handle("healthz", () =>
       Effect.gen(function*() {
         const s = yield* inventory.get
         return Health.make({
           status: "ok",
           degraded: s.degraded,
-          target,
+          target: config.ollamaUrlShown,
           last_poll: Option.getOrNull(Option.map(s.lastPoll, (d) => d.toISOString())),
           models: s.installed.length,
           resident: yield* worker.resident,

@@ -1,6 +1,5 @@
 import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { withoutCredentials } from "../config/RedactedUrl.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 
 const ModelList = Schema.Struct({
@@ -48,7 +47,7 @@ const recheckWhileDegraded = Duration.seconds(1)
 export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", {
   scoped: Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const target = withoutCredentials(config.ollamaUrl)
+    const target = config.ollamaUrlShown
     const ollama = yield* OllamaClient
     const state = yield* SubscriptionRef.make(initial)
 
