@@ -107,9 +107,12 @@ describe("native /api/chat through the queue", () => {
       const foreman = yield* startForeman({ env: { FOREMAN_KEEP_ALIVE: "30m" } })
       yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, messages: user("a") }).pipe(Effect.flatMap(text))
       yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, keep_alive: "5s", messages: user("b") }).pipe(Effect.flatMap(text))
+      // null sets none: Ollama, like JSON.parse, keeps the last of a repeated key, so foreman's must come after it.
+      yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, keep_alive: null, messages: user("c") }).pipe(Effect.flatMap(text))
       const bodies = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) => JSON.parse(r.body) as { keep_alive?: unknown; messages: Array<{ content: string }> })
       expect(bodies.find((b) => b.messages[0]?.content === "a")?.keep_alive).toBe("30m")
       expect(bodies.find((b) => b.messages[0]?.content === "b")?.keep_alive).toBe("5s")
+      expect(bodies.find((b) => b.messages[0]?.content === "c")?.keep_alive).toBe("30m")
       const loads = (yield* foreman.sim.requests).filter((r) => r.path === "/api/generate")
       expect(loads.length).toBe(1)
       expect(JSON.parse(loads[0]?.body ?? "{}")).toEqual({ model: "llama3.2:1b", keep_alive: "30m" })

@@ -82,7 +82,8 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
       if (!(yield* inventory.ensureInstalled(request.model))) {
         return yield* new ModelNotFound({ error: `model "${request.model}" not found, try pulling it first` })
       }
-      const keepAlive = request["keep_alive"] === undefined && Option.isSome(config.keepAlive)
+      // A null keep_alive sets none, as on the HTTP routes.
+      const keepAlive = (request["keep_alive"] === undefined || request["keep_alive"] === null) && Option.isSome(config.keepAlive)
         ? { keep_alive: config.keepAlive.value }
         : {}
       const id = yield* jobs.newId
@@ -95,7 +96,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
           endpoint: request.endpoint ?? "chat",
           api: "native",
           model: request.model,
-          payload: JSON.stringify({ ...keepAlive, ...request }),
+          payload: JSON.stringify({ ...request, ...keepAlive }),
           webhookUrl
         })
         return yield* settle(yield* nextTerminal(queue))

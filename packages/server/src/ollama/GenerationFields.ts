@@ -33,8 +33,12 @@ export const readGenerationFields = (text: string, streamDefault = true): Either
   })
 }
 
-/** Adds `keep_alive` as the first field of the caller's JSON object without re-serialising it. */
+/**
+ * Adds `keep_alive` as the last field of the caller's JSON object without re-serialising it. Last,
+ * because a caller's `"keep_alive": null` counts as setting none, and with a repeated key Go's
+ * decoder (like JSON.parse) keeps the last value. The object is never empty: it has a model.
+ */
 export const withKeepAlive = (text: string, keepAlive: string | number): string => {
-  const brace = text.indexOf("{")
-  return `${text.slice(0, brace + 1)}"keep_alive":${JSON.stringify(keepAlive)},${text.slice(brace + 1)}`
+  const brace = text.lastIndexOf("}")
+  return `${text.slice(0, brace)},"keep_alive":${JSON.stringify(keepAlive)}${text.slice(brace)}`
 }

@@ -35,6 +35,19 @@ describe("JobAwaiter (foreman embedded in a program)", () => {
       expect(stored?.id).toBe(done.job.id)
     }).pipe(Effect.scoped))
 
+  it.live("FOREMAN_KEEP_ALIVE applies when the request sets none, a null keep_alive included", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_KEEP_ALIVE: "30m" } })
+      const submit = (request: Parameters<JobAwaiter["submitAndAwait"]>[0]) =>
+        foreman.run(Effect.flatMap(JobAwaiter, (awaiter) => awaiter.submitAndAwait(request)))
+      yield* submit(ask("none"))
+      yield* submit({ ...ask("null"), keep_alive: null })
+      yield* submit({ ...ask("own"), keep_alive: "5s" })
+      const sent = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat")
+        .map((r) => JSON.parse(r.body) as { keep_alive?: unknown; messages: Array<{ content: string }> })
+      expect(sent.map((body) => [body.messages[0]?.content, body.keep_alive])).toEqual([["none", "30m"], ["null", "30m"], ["own", "5s"]])
+    }).pipe(Effect.scoped))
+
   it.live("a state_webhook_url is kept, and its events are delivered like a POST /jobs job's", () =>
     Effect.gen(function*() {
       const receiver = yield* startReceiver()
