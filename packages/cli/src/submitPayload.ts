@@ -14,8 +14,12 @@ export interface SubmitFlags {
   readonly webhook: Option.Option<string>
 }
 
-// Only role and content are required; images, tool calls and the like travel as given.
-const Message = Schema.Struct({ role: Schema.String, content: Schema.String }, Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+// Only role is required: Ollama reads a missing or null content as "", as in an assistant turn that
+// holds only tool calls. Images, tool calls and the like travel as given.
+const Message = Schema.Struct(
+  { role: Schema.String, content: Schema.optional(Schema.NullOr(Schema.String)) },
+  Schema.Record({ key: Schema.String, value: Schema.Unknown })
+)
 const MessagesFile = Schema.parseJson(Schema.Union(Schema.Array(Message), Schema.Struct({ messages: Schema.Array(Message) })))
 const decodeMessages = Schema.decodeUnknownEither(MessagesFile)
 

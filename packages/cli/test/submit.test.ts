@@ -49,7 +49,14 @@ describe("foreman submit / jobs / job against a live daemon", () => {
       const foreman = yield* startForeman({ sim: { tokenDelayMs: 5 } })
       const dir = yield* tempDir
       const messages = join(dir, "messages.json")
-      writeFileSync(messages, JSON.stringify([{ role: "user", content: "from a file" }]))
+      // A tool round trip: the assistant turn holds only tool calls, with a null content, as Ollama allows.
+      const conversation = [
+        { role: "user", content: "what is 6 x 7?" },
+        { role: "assistant", content: null, tool_calls: [{ function: { name: "multiply", arguments: { a: 6, b: 7 } } }] },
+        { role: "tool", content: "42" },
+        { role: "user", content: "from a file" }
+      ]
+      writeFileSync(messages, JSON.stringify(conversation))
       const cli = (args: ReadonlyArray<string>, stdin?: string) =>
         foremanCli(args, { url: foreman.url, ...(stdin === undefined ? {} : { stdin }) })
 
@@ -86,7 +93,7 @@ describe("foreman submit / jobs / job against a live daemon", () => {
       expect(JSON.parse(chatBody)).toMatchObject({
         model: "llama3.2:1b",
         stream: false,
-        messages: [{ role: "system", content: "be brief" }, { role: "user", content: "from a file" }]
+        messages: [{ role: "system", content: "be brief" }, ...conversation]
       })
       expect(JSON.parse(bodies.find((b) => b.includes("gen cli")) ?? "")).toMatchObject({ prompt: "gen cli", system: "terse" })
     }).pipe(Effect.scoped), 180_000)
