@@ -115,7 +115,11 @@ export class ResultCollector {
         ? textField(choice.delta, "content") + textField(choice.message, "content")
         : textField(choice, "text")
       this.content += piece
-      if (this.endpoint === "chat" && isObject(choice.delta)) this.addToolCallDeltas(choice.delta.tool_calls)
+      if (this.endpoint === "chat" && isObject(choice.delta)) {
+        // Ollama streams a thinking model's reasoning as `delta.reasoning`, before the content.
+        this.thinking += textField(choice.delta, "reasoning")
+        this.addToolCallDeltas(choice.delta.tool_calls)
+      }
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.finishReason = choice.finish_reason
     }
     if (parsed.usage !== undefined && parsed.usage !== null) this.usage = parsed.usage
@@ -151,11 +155,20 @@ export class ResultCollector {
       model: final.model,
       system_fingerprint: final.system_fingerprint,
       choices: [chat
-        ? { index: 0, message: { role: "assistant", content: this.content, ...this.mergedToolCalls() }, finish_reason: this.finishReason }
+        ? {
+          index: 0,
+          message: { role: "assistant", content: this.content, ...this.reasoning(), ...this.mergedToolCalls() },
+          finish_reason: this.finishReason
+        }
         : { index: 0, text: this.content, finish_reason: this.finishReason }],
       ...(this.usage === undefined ? {} : { usage: this.usage })
     }
     return { result: JSON.stringify(merged), completion: this.content }
+  }
+
+  /** Where Ollama's unstreamed /v1 answer puts it: `message.reasoning`. */
+  private reasoning(): { reasoning?: string } {
+    return this.thinking === "" ? {} : { reasoning: this.thinking }
   }
 
   private mergedToolCalls(): { tool_calls?: Array<OpenAiToolCall> } {

@@ -71,6 +71,26 @@ describe("ResultCollector", () => {
     expect(collect(new ResultCollector("chat", "openai"), sse)).toBeUndefined()
   })
 
+  // Ollama streams a thinking model's reasoning as deltas before the content (openai/openai.go).
+  it("keeps the reasoning of an OpenAI SSE stream where an unstreamed answer has it", () => {
+    const event = (delta: object, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "c1", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`
+    const sse = [
+      event({ role: "assistant", content: "", reasoning: "The user" }),
+      event({ reasoning: " wants a greeting." }),
+      event({ content: "Hello" }),
+      event({ content: "!" }, "stop"),
+      "data: [DONE]\n\n"
+    ].join("")
+    const result = collect(new ResultCollector("chat", "openai"), sse, 11)
+    expect(result?.completion).toBe("Hello!")
+    expect(JSON.parse(result?.result ?? "").choices).toEqual([{
+      index: 0,
+      message: { role: "assistant", content: "Hello!", reasoning: "The user wants a greeting." },
+      finish_reason: "stop"
+    }])
+  })
+
   // A streamed tool call comes as deltas: its id and name once, its arguments in pieces.
   it("keeps the tool calls of an OpenAI SSE stream in the merged message", () => {
     const event = (delta: object, finish: string | null = null) =>
