@@ -297,9 +297,14 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
           cancelling.add(id)
           yield* Fiber.interrupt(active.value.fiber)
           cancelling.delete(id)
-          return yield* store.get(id)
+          // The job may have reached done or failed just before the interrupt landed.
+          const after = yield* store.get(id)
+          if (after.state === "cancelled") return after
+          return yield* new JobAlreadyTerminal({ error: `job ${id} is already ${after.state}` })
         }
-        return yield* new JobAlreadyTerminal({ error: `job ${id} is already ${job.state}` })
+        // Read again: a job that was running when first read has finished since.
+        const latest = job.state === "loading" || job.state === "working" ? yield* store.get(id) : job
+        return yield* new JobAlreadyTerminal({ error: `job ${id} is already ${latest.state}` })
       }))
     })
 
