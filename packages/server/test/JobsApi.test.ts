@@ -229,22 +229,22 @@ describe("async jobs API", () => {
       expect(list.jobs).toEqual([])
     }).pipe(Effect.scoped))
 
-  // Ollama treats `foo` and `foo:latest` as one model; drain-by-model has to as well, or every
-  // switch between the two spellings is a swap.
-  it.live("a model named with and without its :latest tag is one model: drained together, listed together", () =>
+  // Ollama treats `foo`, `FOO`, `library/foo` and `foo:latest` as one model; drain-by-model has to
+  // as well, or every switch between two spellings is a swap (or a false 404).
+  it.live("a model however Ollama would spell it is one model: accepted, drained together, listed together", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { models: ["foo:latest", "bar:1b"], tokens: 30, tokenDelayMs: 10 } })
       const job = (model: string) => submit(foreman.url, chatJob(model, { model }))
       const first = yield* job("foo")
       yield* awaitState(foreman.url, first, ["working"])
-      const rest = yield* Effect.forEach(["bar:1b", "foo:latest", "bar:1b", "foo"], job)
+      const rest = yield* Effect.forEach(["bar:1b", "FOO:latest", "BAR:1B", "library/foo", "registry.ollama.ai/library/foo"], job)
       const done = yield* Effect.forEach([first, ...rest], (id) => awaitState(foreman.url, id, ["done"]))
 
       const byStart = [...done].sort((a, b) => (a.started_at ?? "").localeCompare(b.started_at ?? "")).map((j) => j.model)
-      expect(byStart).toEqual(["foo:latest", "foo:latest", "foo:latest", "bar:1b", "bar:1b"])
+      expect(byStart).toEqual(["foo:latest", "foo:latest", "foo:latest", "foo:latest", "bar:1b", "bar:1b"])
       expect((yield* foreman.sim.stats).swaps).toBe(2)
-      const listed = yield* json<JobList>(yield* get(`${foreman.url}/jobs?model=foo`))
-      expect(listed.jobs.map((j) => j.id).sort()).toEqual([first, rest[1], rest[3]].sort())
+      const listed = yield* json<JobList>(yield* get(`${foreman.url}/jobs?model=Foo`))
+      expect(listed.jobs.map((j) => j.id).sort()).toEqual([first, rest[1], rest[3], rest[4]].sort())
     }).pipe(Effect.scoped))
 
   it.live("/openapi.json documents the jobs API", () =>

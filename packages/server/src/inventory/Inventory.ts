@@ -1,6 +1,7 @@
 import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
+import { sameModel } from "./ModelName.js"
 
 const ModelList = Schema.Struct({
   models: Schema.Array(Schema.Struct({ name: Schema.String, model: Schema.optional(Schema.String) }))
@@ -34,11 +35,6 @@ const names = (body: string): ReadonlyArray<string> =>
     onNone: () => [],
     onSome: (list) => list.models.flatMap((m) => m.model !== undefined && m.model !== m.name ? [m.name, m.model] : [m.name])
   })
-
-/** Ollama treats `llama3` and `llama3:latest` as the same model. */
-export const normalizeModel = (name: string): string => name.includes(":") ? name : `${name}:latest`
-
-const sameModel = (a: string, b: string) => normalizeModel(a) === normalizeModel(b)
 
 // While degraded, look again sooner than the poll interval so recovery shows within a second or two.
 const recheckWhileDegraded = Duration.seconds(1)

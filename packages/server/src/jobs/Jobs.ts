@@ -1,7 +1,7 @@
 import { JobId } from "@foreman/domain"
 import { Effect, Schema } from "effect"
 import { monotonicUlid } from "../ids/MonotonicUlid.js"
-import { normalizeModel } from "../inventory/Inventory.js"
+import { normalizeModel } from "../inventory/ModelName.js"
 import type { NewJob } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
 import { JobIntake } from "./JobIntake.js"

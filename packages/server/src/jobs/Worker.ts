@@ -2,6 +2,7 @@ import { isTerminal, JobAlreadyTerminal, type JobId, type JobState } from "@fore
 import { Cause, Deferred, Duration, Effect, Either, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
+import { normalizeModel } from "../inventory/ModelName.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
@@ -256,7 +257,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         Effect.annotateLogs({ requeued: requeued.length, failed: failed.length, cancelled: cancelled.length })
       )
     }
-    const initial = (yield* inventory.get).resident[0]
+    // The pinned embedding model sits beside the generation model; it is not the one to drain.
+    const pinned = Option.map(config.embedModel, normalizeModel)
+    const initial = (yield* inventory.get).resident.map(normalizeModel).find((model) => !Option.contains(pinned, model))
     if (initial !== undefined) yield* Ref.set(resident, initial)
     const loopFiber = yield* Effect.forkScoped(loop)
     const halted = yield* Deferred.make<void>()

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "@effect/vitest"
+import { normalizeModel, sameModel } from "../../src/inventory/ModelName.js"
+
+describe("model names, as Ollama resolves them", () => {
+  it("fills in the default tag, namespace and host and ignores case and surrounding spaces", () => {
+    for (const spelling of ["llama3", "llama3:latest", "LLAMA3", "library/llama3", "registry.ollama.ai/library/llama3:LATEST", " llama3 "]) {
+      expect(normalizeModel(spelling), spelling).toBe("llama3:latest")
+    }
+  })
+
+  it("keeps what is not a default: other namespaces and hosts, ports, tags, digests", () => {
+    expect(normalizeModel("me/model")).toBe("me/model:latest")
+    expect(normalizeModel("registry.ollama.ai/me/model:7b")).toBe("me/model:7b")
+    expect(normalizeModel("hf.co/Org/Model-GGUF:Q4_K_M")).toBe("hf.co/org/model-gguf:q4_k_m")
+    expect(normalizeModel("localhost:5000/ns/model")).toBe("localhost:5000/ns/model:latest")
+    expect(normalizeModel("model@sha256:abc")).toBe("model@sha256:abc")
+  })
+
+  it("tells different models apart", () => {
+    expect(sameModel("llama3.2:1b", "llama3.2:3b")).toBe(false)
+    expect(sameModel("me/llama3", "llama3")).toBe(false)
+    expect(sameModel("Qwen3:8B", "library/qwen3:8b")).toBe(true)
+  })
+})
