@@ -52,7 +52,7 @@ describe("model residency", () => {
       const first = yield* ask(sim, "gemma3:4b", { keep_alive: "10m", options: { num_ctx: 8192 } })
       expect(Date.now() - before).toBeGreaterThanOrEqual(140)
       expect(Number(field(first, "load_duration"))).toBeGreaterThanOrEqual(140e6)
-      const warm = yield* ask(sim, "gemma3:4b", { keep_alive: -1 })
+      const warm = yield* ask(sim, "gemma3:4b", { keep_alive: -1, options: { num_ctx: 8192 } })
       expect(Number(field(warm, "load_duration"))).toBeLessThan(100e6)
 
       const [resident] = items(yield* psModels(sim))
@@ -60,9 +60,14 @@ describe("model residency", () => {
       // -1 is forever: Ollama's math.MaxInt64 nanoseconds, ~292 years away.
       expect(new Date(String(field(resident, "expires_at"))).getUTCFullYear()).toBeGreaterThan(2300)
 
+      // Another context size (here the default) loads the model again, as needsReload does.
+      const reloaded = yield* ask(sim, "gemma3:4b", { keep_alive: -1 })
+      expect(Number(field(reloaded, "load_duration"))).toBeGreaterThanOrEqual(140e6)
+      expect(field(items(yield* psModels(sim))[0], "context_length")).toBe(4096)
+
       yield* ask(sim, "gemma3:4b", { keep_alive: 0 })
       expect(yield* psModels(sim)).toEqual([])
-      expect(yield* sim.stats).toMatchObject({ loads: 1, resident: null })
+      expect(yield* sim.stats).toMatchObject({ loads: 2, resident: null })
     }))
 
   it.scopedLive("rejects a bad keep_alive with Go's duration error", () =>

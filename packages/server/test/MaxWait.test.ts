@@ -22,6 +22,8 @@ const scenario = (env: Record<string, string>) =>
     const order = (yield* foreman.sim.requests)
       .filter((r) => r.path === "/api/chat")
       .map((r) => (JSON.parse(r.body) as { messages: Array<{ content: string }> }).messages[0]?.content)
+      // The worker's model loads have no messages.
+      .filter((content) => content !== undefined)
     return { order, swaps: (yield* foreman.sim.stats).swaps }
   }).pipe(Effect.scoped)
 

@@ -113,9 +113,8 @@ describe("native /api/chat through the queue", () => {
       expect(bodies.find((b) => b.messages[0]?.content === "a")?.keep_alive).toBe("30m")
       expect(bodies.find((b) => b.messages[0]?.content === "b")?.keep_alive).toBe("5s")
       expect(bodies.find((b) => b.messages[0]?.content === "c")?.keep_alive).toBe("30m")
-      const loads = (yield* foreman.sim.requests).filter((r) => r.path === "/api/generate")
-      expect(loads.length).toBe(1)
-      expect(JSON.parse(loads[0]?.body ?? "{}")).toEqual({ model: "llama3.2:1b", keep_alive: "30m" })
+      const loads = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat" && JSON.parse(r.body).messages.length === 0)
+      expect(loads.map((r) => JSON.parse(r.body))).toEqual([{ model: "llama3.2:1b", messages: [], keep_alive: "30m" }])
     }).pipe(Effect.scoped))
 
   it.live("an upstream error fails the job with Ollama's status and text", () =>

@@ -22,6 +22,14 @@ interface Slots {
 const alive = (resident: Resident | undefined, now: number): resident is Resident =>
   resident !== undefined && (resident.inUse > 0 || resident.expiresAt > now)
 
+/**
+ * A resident model serves a request as it is only when loaded with the context size the request
+ * asks for; otherwise Ollama loads it again (needsReload in server/sched.go). Ollama waits for a
+ * busy runner to finish first; the sim lets requests already using it keep their slot.
+ */
+const warmFor = (resident: Resident | undefined, contextLength: number, now: number): resident is Resident =>
+  alive(resident, now) && (resident.contextLength === contextLength || resident.inUse > 0)
+
 const slotOf = (slots: Slots, model: InstalledModel): Resident | undefined =>
   model.spec.kind === "generate"
     ? slots.generation?.model.key === model.key ? slots.generation : undefined
@@ -47,7 +55,7 @@ export class Residency extends Effect.Service<Residency>()("@foreman/ollama-sim/
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeNanos
         const current = slotOf(yield* Ref.get(slots), model)
-        if (!alive(current, yield* Clock.currentTimeMillis)) {
+        if (!warmFor(current, contextLength, yield* Clock.currentTimeMillis)) {
           // A client that leaves mid-load stops the load.
           if (config.loadDelayMs > 0) yield* Effect.interruptible(Effect.sleep(config.loadDelayMs))
           yield* stats.recordLoad(model.spec.kind)
@@ -55,11 +63,10 @@ export class Residency extends Effect.Service<Residency>()("@foreman/ollama-sim/
         const now = yield* Clock.currentTimeMillis
         yield* Ref.update(slots, (s) => {
           const previous = slotOf(s, model)
-          // A warm model keeps the context it was loaded with.
           return withSlot(
             s,
             model,
-            alive(previous, now)
+            warmFor(previous, contextLength, now)
               ? { ...previous, expiresAt: now + keepAliveMs, inUse: previous.inUse + 1 }
               : { model, expiresAt: now + keepAliveMs, inUse: 1, contextLength }
           )

@@ -176,6 +176,11 @@ export class ResultCollector {
     return { tool_calls: [...this.openAiToolCalls.entries()].sort(([a], [b]) => a - b).map(([, call]) => call) }
   }
 
+  /** A native answer's `done_reason`: "load" and "unload" say the request only loaded or unloaded the model. */
+  get doneReason(): string | undefined {
+    return this.api === "native" && this.final !== undefined ? textField(this.final, "done_reason") : undefined
+  }
+
   /** The collected answer, or undefined when the body ended before the target's final object. */
   finish(): CollectedResult | undefined {
     this.line(this.pending + this.decoder.decode())

@@ -6,6 +6,7 @@ import { normalizeModel } from "../inventory/ModelName.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
+import { type ModelLoad, modelLoadFor } from "../ollama/ModelLoad.js"
 import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
 import { streamsByDefault, targetPath } from "../ollama/WireApi.js"
 import type { JobRecord } from "../store/JobRecord.js"
@@ -71,11 +72,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       yield* Effect.logInfo("target answers again; resuming the queue")
     })
 
-    const keepAliveField = Option.match(config.keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
-
-    /** Asks the target to load the model (an empty generate) so the job itself does not pay for it. */
-    const load = (model: string) =>
-      ollama.text({ method: "POST", path: "/api/generate", body: JSON.stringify({ model, ...keepAliveField }) }).pipe(
+    /** Asks the target to load the job's model (its request with nothing to generate) so the job itself does not pay for it. */
+    const load = (model: string, request: ModelLoad) =>
+      ollama.text({ method: "POST", path: request.path, body: request.body }).pipe(
         Effect.zipRight(Ref.set(resident, model)),
         Effect.zipRight(Metric.increment(ForemanMetrics.swaps)),
         // /api/ps is served from the inventory: show the new resident model now, not at the next poll.
@@ -83,6 +82,15 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         Effect.tapError(() => Ref.set(resident, null)),
         Effect.withSpan("Worker.load", { attributes: { model } })
       )
+
+    /** A caller's own load or unload request (`ollama run`, `ollama stop`) changed what is resident. */
+    const loadedByCaller = (model: string, reason: "load" | "unload") =>
+      Effect.gen(function*() {
+        if (reason === "load") yield* Ref.set(resident, model)
+        else yield* Ref.update(resident, (current) => current === model ? null : current)
+        // /api/ps is served from the inventory: show the change now, not at the next poll.
+        yield* inventory.refresh
+      })
 
     // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
     const callerSeesChunks = (job: JobRecord) =>
@@ -162,7 +170,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
           yield* Metric.update(ForemanMetrics.queueWait, (claimed.startedAt - claimed.createdAt) / 1000)
         }
         if (claimed.state === "loading") {
-          yield* load(claimed.model)
+          const request = modelLoadFor(claimed, config.keepAlive)
+          if (!request.unloadOnly) yield* load(claimed.model, request)
           yield* step("working")
         }
         const collector = yield* generate(claimed, progress)
@@ -172,6 +181,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         }
         if (outcome === undefined) {
           return yield* new ConnectionError({ message: "the target's answer ended before its final done object" })
+        }
+        if (collector.doneReason === "load" || collector.doneReason === "unload") {
+          yield* loadedByCaller(claimed.model, collector.doneReason)
         }
         yield* step("done", { result: outcome.result }, [{
           name: "completion",

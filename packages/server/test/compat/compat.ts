@@ -89,6 +89,12 @@ export const collect = <A>(iterable: AsyncIterable<A>): Promise<Array<A>> =>
 
 export const user = (content: string) => [{ role: "user", content }]
 
-/** The bodies of the requests the target got on `path`, oldest first. */
+/** A request with nothing to generate: the worker's load of the model before a job. */
+const isLoad = (body: string) => {
+  const parsed = JSON.parse(body) as { messages?: Array<unknown>; prompt?: string }
+  return parsed.messages === undefined ? parsed.prompt === undefined : parsed.messages.length === 0
+}
+
+/** The bodies of the requests the target got on `path`, oldest first, leaving out the worker's model loads. */
 export const bodiesSeen = (foreman: RunningForeman, path: string) =>
-  Effect.map(foreman.sim.requests, (requests) => requests.filter((r) => r.path === path).map((r) => r.body))
+  Effect.map(foreman.sim.requests, (requests) => requests.filter((r) => r.path === path && !isLoad(r.body)).map((r) => r.body))

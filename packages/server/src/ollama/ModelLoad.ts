@@ -1,0 +1,60 @@
+import type { JobApi, JobEndpoint } from "@foreman/domain"
+import { Duration, Either, Option } from "effect"
+import { parseGoDuration } from "../config/GoDuration.js"
+
+/** How the worker loads a job's model before running the job, read from the job's request. */
+export interface ModelLoad {
+  /**
+   * The request only unloads the model (`keep_alive: 0` and nothing to generate; Ollama's
+   * expireRunner). Loading it first would be wasted, and would evict the model that is resident.
+   */
+  readonly unloadOnly: boolean
+  readonly path: string
+  readonly body: string
+}
+
+type Json = { readonly [key: string]: unknown }
+
+const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
+
+const parseObject = (text: string): Json => {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return isObject(parsed) ? parsed : {}
+  } catch {
+    return {}
+  }
+}
+
+/** As api.Duration decodes it: seconds as a number, else a Go duration string. */
+const isZeroKeepAlive = (value: unknown): boolean =>
+  typeof value === "number"
+    ? value === 0
+    : typeof value === "string" && Either.getOrElse(Either.map(parseGoDuration(value), Duration.isZero), () => false)
+
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
+
+/**
+ * The load goes to the job's own endpoint with nothing to generate: Ollama then checks the
+ * capability the job needs (a chat load of an embedding model fails as the chat would), and the
+ * job's `options` load the runner with the context size and GPU layers the job will ask for, since
+ * a runner loaded with other options is loaded again (needsReload in server/sched.go).
+ */
+export const modelLoadFor = (
+  job: { readonly api: JobApi; readonly endpoint: JobEndpoint; readonly model: string; readonly payload: string },
+  keepAlive: Option.Option<string | number>
+): ModelLoad => {
+  const request = parseObject(job.payload)
+  const native = job.api === "native"
+  const chat = job.endpoint === "chat"
+  const model = typeof request.model === "string" ? request.model : job.model
+  const options = native && isObject(request.options) ? { options: request.options } : {}
+  const keepAliveField = Option.match(keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
+  const nothingToGenerate = chat ? isEmpty(request.messages) : isEmpty(request.prompt)
+  return {
+    unloadOnly: native && nothingToGenerate && isZeroKeepAlive(request.keep_alive),
+    path: chat ? "/api/chat" : "/api/generate",
+    body: JSON.stringify({ model, ...(chat ? { messages: [] } : {}), ...options, ...keepAliveField })
+  }
+}

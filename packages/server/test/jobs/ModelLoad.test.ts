@@ -1,0 +1,82 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { postJson, type RunningForeman, startForeman, text } from "../support/foreman.js"
+
+const user = (content: string) => [{ role: "user", content }]
+
+interface Answer {
+  readonly status: number
+  readonly body: { readonly done_reason?: string; readonly error?: string }
+}
+
+const post = (url: string, body: unknown) =>
+  postJson(url, body).pipe(
+    Effect.flatMap((response) => Effect.map(text(response), (raw): Answer => ({ status: response.status, body: JSON.parse(raw) })))
+  )
+
+/** What the sim was sent to load or generate with, oldest first (the polls have no body). */
+const sent = (foreman: RunningForeman) =>
+  Effect.map(foreman.sim.requests, (requests) =>
+    requests.filter((r) => r.method === "POST").map((r) => ({ path: r.path, body: JSON.parse(r.body) as Record<string, unknown> })))
+
+const psNames = (url: string) =>
+  Effect.promise(async () => {
+    const ps = await (await fetch(`${url}/api/ps`)).json() as { models: Array<{ name: string; context_length: number }> }
+    return ps.models
+  })
+
+// The worker loads a job's model before the job runs (drain-by-model). That load must be the one
+// the job would cause itself: the same endpoint, the same options, and none at all for an unload.
+describe("the worker's model load", () => {
+  it.live("a caller's unload (`ollama stop`) loads nothing, evicts nothing, and /api/ps shows it at once", () =>
+    Effect.gen(function*() {
+      // A poll far off: what /api/ps shows after the unload comes from foreman noticing it.
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b", "qwen3:8b"] }, env: { FOREMAN_POLL_INTERVAL: "1h" } })
+      expect((yield* post(`${foreman.url}/api/chat`, { model: "qwen3:8b", stream: false, messages: user("a") })).status).toBe(200)
+
+      // Not resident: Ollama answers at once and loads nothing.
+      const other = yield* post(`${foreman.url}/api/generate`, { model: "llama3.2:1b", keep_alive: 0 })
+      expect(other).toEqual({ status: 200, body: expect.objectContaining({ done: true, done_reason: "unload" }) })
+      expect((yield* foreman.sim.stats).swaps).toBe(1)
+      expect((yield* psNames(foreman.sim.url)).map((m) => m.name)).toEqual(["qwen3:8b"])
+      expect((yield* sent(foreman)).filter((r) => r.body.model === "llama3.2:1b")).toEqual([
+        { path: "/api/generate", body: { model: "llama3.2:1b", keep_alive: 0 } }
+      ])
+
+      // Resident: unloaded, and foreman's own /api/ps and worker both know.
+      const own = yield* post(`${foreman.url}/api/chat`, { model: "qwen3:8b", messages: [], keep_alive: "0s" })
+      expect(own).toEqual({ status: 200, body: expect.objectContaining({ done_reason: "unload" }) })
+      expect(yield* psNames(foreman.url)).toEqual([])
+      yield* foreman.sim.resetStats
+      expect((yield* post(`${foreman.url}/api/chat`, { model: "qwen3:8b", stream: false, messages: user("b") })).status).toBe(200)
+      const [load, chat] = yield* sent(foreman)
+      expect(load).toEqual({ path: "/api/chat", body: { model: "qwen3:8b", messages: [] } })
+      expect(chat?.body).toMatchObject({ messages: user("b") })
+      expect((yield* foreman.sim.stats).swaps).toBe(1)
+    }).pipe(Effect.scoped))
+
+  it.live("the load carries the job's options, so the model is loaded once, with the context the job asks for", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b", "qwen3:8b"] }, env: { FOREMAN_KEEP_ALIVE: "10m" } })
+      const options = { num_ctx: 8192, temperature: 0 }
+      const chat = yield* post(`${foreman.url}/api/chat`, { model: "qwen3:8b", stream: false, options, messages: user("long") })
+      const generate = yield* post(`${foreman.url}/api/generate`, { model: "llama3.2:1b", stream: false, options, prompt: "long" })
+      expect([chat.status, generate.status]).toEqual([200, 200])
+
+      const loads = (yield* sent(foreman)).filter(({ body }) => body.prompt === undefined && !(Array.isArray(body.messages) && body.messages.length > 0))
+      expect(loads).toEqual([
+        { path: "/api/chat", body: { model: "qwen3:8b", messages: [], options, keep_alive: "10m" } },
+        { path: "/api/generate", body: { model: "llama3.2:1b", options, keep_alive: "10m" } }
+      ])
+      // A load without the options would be followed by a second one for the job itself.
+      expect((yield* foreman.sim.stats).swaps).toBe(2)
+      expect((yield* psNames(foreman.sim.url)).map((m) => [m.name, m.context_length])).toEqual([["llama3.2:1b", 8192]])
+    }).pipe(Effect.scoped))
+
+  it.live("a chat with a model that cannot chat fails with Ollama's own chat error, naming the model as the caller did", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"], embedModels: ["nomic-embed-text"] } })
+      const answer = yield* post(`${foreman.url}/api/chat`, { model: "nomic-embed-text", stream: false, messages: user("hi") })
+      expect(answer).toEqual({ status: 400, body: { error: `"nomic-embed-text" does not support chat` } })
+    }).pipe(Effect.scoped))
+})
