@@ -60,7 +60,8 @@ describe("ForemanConfig", () => {
     ["FOREMAN_MAX_BODY", "lots"],
     ["FOREMAN_LOG_LEVEL", "loud"],
     ["FOREMAN_KEEP_ALIVE", "forever"],
-    ["FOREMAN_SQLITE_SYNCHRONOUS", "sometimes"]
+    ["FOREMAN_SQLITE_SYNCHRONOUS", "sometimes"],
+    ["FOREMAN_ORIGINS", "app.example.com"]
   ] as const) {
     it.effect(`rejects a bad ${name} with a message naming it`, () =>
       Effect.gen(function*() {

@@ -1,4 +1,5 @@
 import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { defaultOrigins, parseOrigins } from "./AllowedOrigins.js"
 import { parseByteSize } from "./ByteSize.js"
 import { parseGoDuration } from "./GoDuration.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
@@ -104,6 +105,7 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       ),
       maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
       maxWait: optionalParsed("FOREMAN_MAX_WAIT", parseGoDuration),
+      extraOrigins: parsed("FOREMAN_ORIGINS", "", parseOrigins),
       logFormat: parsed("FOREMAN_LOG_FORMAT", "text", parseLogFormat),
       logLevel: parsed("FOREMAN_LOG_LEVEL", "info", parseLogLevel)
     })
@@ -111,7 +113,11 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       return yield* Effect.fail(ConfigError.InvalidData(["FOREMAN_POLL_INTERVAL"], "must be at least 10ms"))
     }
     // FOREMAN_OLLAMA_URL as /healthz and the logs show it: never its `user:password@`.
-    return { ...values, ollamaUrlShown: withoutCredentials(values.ollamaUrl) }
+    return {
+      ...values,
+      ollamaUrlShown: withoutCredentials(values.ollamaUrl),
+      origins: [...values.extraOrigins, ...defaultOrigins]
+    }
   })
 }) {
   /** The config read from a plain record instead of the environment (tests, embedding programs). */

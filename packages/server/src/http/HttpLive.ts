@@ -8,6 +8,7 @@ import { createServer } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { MetricsExporter } from "../metrics/MetricsExporter.js"
 import { authMiddleware } from "./AuthMiddleware.js"
+import { corsMiddleware } from "./Cors.js"
 import { errorMiddleware } from "./ErrorMiddleware.js"
 import { HealthApiLive } from "./HealthApiLive.js"
 import { JobEventStream } from "./JobEventStream.js"
@@ -40,7 +41,7 @@ export const HttpAppLive = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     const app = yield* HttpApiBuilder.httpApp
-    return HttpServer.serve(metricsMiddleware(errorMiddleware(authMiddleware(config.token)(app))))
+    return HttpServer.serve(metricsMiddleware(corsMiddleware(config.origins)(errorMiddleware(authMiddleware(config.token)(app)))))
   })
 ).pipe(
   Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),

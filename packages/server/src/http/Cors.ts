@@ -1,0 +1,42 @@
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import { Effect } from "effect"
+import { originMatcher } from "../config/AllowedOrigins.js"
+
+// The request headers Ollama lets a browser send: its own, and the `openai` SDK's.
+const allowedHeaders = [
+  "Authorization",
+  "Content-Type",
+  "User-Agent",
+  "Accept",
+  "X-Requested-With",
+  "OpenAI-Beta",
+  "x-stainless-arch",
+  "x-stainless-async",
+  "x-stainless-custom-poll-interval",
+  "x-stainless-helper-method",
+  "x-stainless-lang",
+  "x-stainless-os",
+  "x-stainless-package-version",
+  "x-stainless-poll-helper",
+  "x-stainless-retry-count",
+  "x-stainless-runtime",
+  "x-stainless-runtime-version",
+  "x-stainless-timeout",
+  // foreman's own: SSE resumption.
+  "Last-Event-ID"
+]
+
+/**
+ * CORS as Ollama answers it, for browser clients. It sits outside the token check, since a
+ * preflight never carries the token, and applies only to requests with an `Origin`: every other
+ * request (scripts, SDKs, curl) pays nothing for it.
+ */
+export const corsMiddleware = (origins: ReadonlyArray<string>) => {
+  const cors = HttpMiddleware.cors({ allowedOrigins: originMatcher(origins), allowedHeaders, maxAge: 43_200 })
+  return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> => {
+    const withCors = cors(app)
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.headers["origin"] === undefined ? app : withCors)
+  }
+}
