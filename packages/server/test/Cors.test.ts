@@ -39,6 +39,8 @@ describe("CORS, as Ollama answers it", () => {
       const answered = yield* request(`${foreman.url}/api/chat`, { method: "POST", body: chat, headers: { origin, authorization: "Bearer s3cret" } })
       expect(answered.status).toBe(200)
       expect(answered.headers.get("access-control-allow-origin")).toBe(origin)
+      expect(answered.headers.get("access-control-expose-headers")).toBe("x-foreman-job-id")
+      expect(answered.headers.get("x-foreman-job-id")).toMatch(/^[0-9A-Z]{26}$/)
       expect(JSON.parse(answered.body)).toMatchObject({ message: { content: "llama3.2:1b answers: hi" } })
       const jobs = yield* request(`${foreman.url}/jobs`, { headers: { origin, authorization: "Bearer s3cret" } })
       expect([jobs.status, jobs.headers.get("access-control-allow-origin")]).toEqual([200, origin])

@@ -34,7 +34,13 @@ const allowedHeaders = [
  * request (scripts, SDKs, curl) pays nothing for it.
  */
 export const corsMiddleware = (origins: ReadonlyArray<string>) => {
-  const cors = HttpMiddleware.cors({ allowedOrigins: originMatcher(origins), allowedHeaders, maxAge: 43_200 })
+  const cors = HttpMiddleware.cors({
+    allowedOrigins: originMatcher(origins),
+    allowedHeaders,
+    // Which job a sync answer was: a page may read it only if told so.
+    exposedHeaders: ["x-foreman-job-id"],
+    maxAge: 43_200
+  })
   return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> => {
     const withCors = cors(app)
     return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.headers["origin"] === undefined ? app : withCors)
