@@ -56,18 +56,20 @@ describe("a streamed sync answer", () => {
   it.live("the target fails mid-answer with an error line: the caller gets that line once, and the job fails with it", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokens: 20 } })
-      yield* foreman.sim.failMidStreamNext(2, "CUDA out of memory")
+      // Go's encoder writes <, > and & as \u003c, \u003e and \u0026: the same error, other bytes.
+      const message = "CUDA out of memory <ggml> & more"
+      yield* foreman.sim.failMidStreamNext(2, message)
       // Twice, one caller after the other.
       for (const content of ["oom one", "oom two"]) {
         const response = yield* chat(foreman.url, content)
         expect(response.status).toBe(200)
         const id = response.headers.get("x-foreman-job-id")
         const received = lines(yield* text(response))
-        expect(received.filter((line) => typeof line === "object" && line !== null && "error" in line)).toEqual([{ error: "CUDA out of memory" }])
-        expect(received.at(-1)).toEqual({ error: "CUDA out of memory" })
+        expect(received.filter((line) => typeof line === "object" && line !== null && "error" in line)).toEqual([{ error: message }])
+        expect(received.at(-1)).toEqual({ error: message })
         expect(received.length).toBeGreaterThan(1)
         const job = yield* Effect.promise(() => fetch(`${foreman.url}/jobs/${id}`).then((r) => r.json() as Promise<unknown>))
-        expect(job).toMatchObject({ state: "failed", error: "CUDA out of memory", error_status: 500 })
+        expect(job).toMatchObject({ state: "failed", error: message, error_status: 500 })
       }
     }).pipe(Effect.scoped))
 })

@@ -35,11 +35,31 @@ const wires: Record<JobApi, Wire> = {
   openai: { streamContentType: eventStreamContentType, error: openAiError, errorChunk: openAiErrorEvent, keepAlive: false }
 }
 
-/** A job that ended without an answer, in the family's error shape. */
+/**
+ * A job that ended without an answer, in the family's error shape. A job someone cancelled is a
+ * 410: SDKs that retry a 503 (`openai`, the AI SDK) would otherwise submit it again at once. A
+ * job cancelled because foreman stopped is a 503: trying again once foreman is back is right.
+ */
 const failure = (wire: Wire, job: JobRecord, headers: Record<string, string>) =>
   job.state === "cancelled"
-    ? wire.error(503, job.error === "cancelled" || job.error === null ? `job ${job.id} was cancelled` : job.error, headers)
+    ? job.error === "cancelled" || job.error === null
+      ? wire.error(410, `job ${job.id} was cancelled`, headers)
+      : wire.error(503, job.error, headers)
     : wire.error(job.errorStatus ?? 500, job.error ?? "job failed", headers)
+
+/** The error an NDJSON or SSE body's last line reports (`{"error": "…"}`, or OpenAI's `{"error": {"message"}}`). */
+const lastLineError = (text: string): string | undefined => {
+  const line = text.trimEnd().split("\n").at(-1)?.trim() ?? ""
+  try {
+    const parsed: unknown = JSON.parse(line.startsWith("data:") ? line.slice(5) : line)
+    if (typeof parsed !== "object" || parsed === null || !("error" in parsed)) return undefined
+    const error: unknown = parsed.error
+    if (typeof error === "string") return error
+    return typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" ? error.message : undefined
+  } catch {
+    return undefined
+  }
+}
 
 /**
  * Native /api/chat and /api/generate, and their OpenAI-compatible /v1 twins: the request becomes
@@ -114,15 +134,18 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
             return failure(wire, first.job, headers)
           }
           // A target that fails mid-answer says so in its last line (HTTP 200, then {"error": …}); the
-          // caller has that line already and needs no second copy from foreman.
+          // caller has that line already and needs no second copy from foreman. The last two chunks
+          // are kept, undecoded, for a line that arrived in two pieces.
+          let beforeLast: Uint8Array = new Uint8Array(0)
           let lastRelayed = first.bytes
-          const saidAlready = (error: string) => new TextDecoder().decode(lastRelayed).includes(JSON.stringify(error))
+          const saidAlready = (error: string) => lastLineError(Buffer.concat([beforeLast, lastRelayed]).toString("utf8")) === error
           // Whole batches of signals at a time, not one effect per chunk: a stream can be thousands of chunks.
           const rest = Stream.fromQueue(queue).pipe(
             Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
             Stream.mapChunksEffect((signals) => {
               const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> => {
                 if (signal._tag === "Chunk") {
+                  beforeLast = lastRelayed
                   lastRelayed = signal.bytes
                   return Option.some(signal.bytes)
                 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobList } from "@foreman/domain"
-import { Effect } from "effect"
+import { Effect, Fiber, Schedule } from "effect"
 import OpenAI from "openai"
 import { type RunningForeman, startForeman } from "../support/foreman.js"
 
@@ -109,5 +109,36 @@ describe("the openai client through /v1", () => {
       const list = yield* Effect.promise(() => fetch(`${foreman.url}/jobs`).then((r) => r.json() as Promise<JobList>))
       expect(list.jobs.filter((j) => j.api === "openai")).toHaveLength(3)
       expect(list.jobs.every((j) => j.state === "done")).toBe(true)
+    }).pipe(Effect.scoped))
+
+  // The client retries a 503 by default (twice): a cancelled job answered with one came straight back.
+  it.live("a sync chat someone cancels ends in a 410 the client does not retry, and no second job is submitted", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 400, tokenDelayMs: 10 } })
+      const listed = Effect.promise(() => fetch(`${foreman.url}/jobs`).then((r) => r.json() as Promise<JobList>))
+      const working = listed.pipe(
+        Effect.map((list) => list.jobs.find((job) => job.state === "working")),
+        Effect.flatMap(Effect.fromNullable),
+        Effect.retry(Schedule.spaced("20 millis")),
+        Effect.timeout("10 seconds")
+      )
+      const retrying = new OpenAI({ baseURL: `${foreman.url}/v1`, apiKey: "unused" })
+      for (const call of [
+        () => rejection(retrying.chat.completions.create({ model: "llama3.2:1b", messages })),
+        () =>
+          Effect.promise(() =>
+            fetch(`${foreman.url}/api/chat`, { method: "POST", body: JSON.stringify({ model: "llama3.2:1b", stream: false, messages }) })
+              .then(async (response) => ({ name: await response.text(), status: response.status }))
+          )
+      ]) {
+        const caller = yield* Effect.fork(call())
+        const job = yield* working
+        yield* Effect.promise(() => fetch(`${foreman.url}/jobs/${job.id}`, { method: "DELETE" }))
+        const outcome = yield* Fiber.join(caller)
+        expect(outcome.status).toBe(410)
+        if (job.api === "native") expect(JSON.parse(outcome.name)).toEqual({ error: `job ${job.id} was cancelled` })
+      }
+      const jobs = (yield* listed).jobs
+      expect(jobs.map((job) => [job.api, job.state])).toEqual([["native", "cancelled"], ["openai", "cancelled"]])
     }).pipe(Effect.scoped))
 })
