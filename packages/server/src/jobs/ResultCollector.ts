@@ -62,13 +62,17 @@ export class ResultCollector {
   push(bytes: Uint8Array): void {
     const text = this.decoder.decode(bytes, { stream: true })
     if (this.raw !== undefined) this.raw += text
-    this.pending += text
-    let newline = this.pending.indexOf("\n")
+    // Newlines are looked for in the new text only: searching the pending line from its start on
+    // every chunk made a 15 MB one-line answer cost seconds (quadratic in its length).
+    let start = 0
+    let newline = text.indexOf("\n")
     while (newline >= 0) {
-      this.line(this.pending.slice(0, newline))
-      this.pending = this.pending.slice(newline + 1)
-      newline = this.pending.indexOf("\n")
+      this.line(this.pending + text.slice(start, newline))
+      this.pending = ""
+      start = newline + 1
+      newline = text.indexOf("\n", start)
     }
+    this.pending += text.slice(start)
   }
 
   private line(raw: string): void {
