@@ -15,6 +15,21 @@ const chat = (content: string) => ({ model: "llama3.2:1b", messages: [{ role: "u
 const withClient = <A, E>(url: string, f: (client: ForemanClient) => Effect.Effect<A, E>, token?: string) =>
   Effect.flatMap(ForemanClient, f).pipe(Effect.provide(ForemanClient.layer({ url, token })))
 
+describe("answerText", () => {
+  // A /v1 job's completion artifact is given by URL once it passes 256 KiB; the result is whole.
+  it("reads native and OpenAI-shaped results, without needing the completion artifact", () => {
+    const big = "x".repeat(300 * 1024)
+    const answers = [
+      { message: { role: "assistant", content: big } },
+      { response: big },
+      { object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: big } }] },
+      { object: "text_completion", choices: [{ index: 0, text: big }] }
+    ]
+    for (const result of answers) expect(Option.getOrNull(answerText({ result, artifacts: [] }))?.length).toBe(big.length)
+    expect(Option.isNone(answerText({ result: { choices: [] }, artifacts: [] }))).toBe(true)
+  })
+})
+
 describe("ForemanClient against a live daemon", () => {
   it.live("submitAndWait follows the job's events to done and returns the answer", () =>
     Effect.gen(function*() {
