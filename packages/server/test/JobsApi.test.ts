@@ -190,6 +190,8 @@ describe("async jobs API", () => {
         ["/jobs?limit=0", 400, "BadRequest"],
         ["/jobs?limit=1e2", 400, "BadRequest"],
         ["/jobs?limit=0x10", 400, "BadRequest"],
+        ["/jobs?model=", 400, "BadRequest"],
+        ["/jobs?model=%20", 400, "BadRequest"],
         ["/jobs?cursor=..%2F..", 400, "BadRequest"]
       ] as const) {
         const response = yield* get(`${foreman.url}${path}`)

@@ -92,6 +92,7 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
           const rawState = yield* single("state", urlParams.state)
           const rawCursor = yield* single("cursor", urlParams.cursor)
           const model = yield* single("model", urlParams.model)
+          if (model !== undefined && model.trim() === "") return yield* new BadRequest({ error: "model must not be empty" })
           const state = rawState === undefined ? undefined : yield* Either.match(decodeState(rawState), {
             onLeft: () => Effect.fail(new BadRequest({ error: `state must be one of ${JobState.literals.join(", ")}` })),
             onRight: Effect.succeed
