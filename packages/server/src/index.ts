@@ -11,7 +11,7 @@ export { Worker } from "./jobs/Worker.js"
 export { OllamaClient } from "./ollama/OllamaClient.js"
 export { ConnectionError, UpstreamHttpError } from "./ollama/OllamaErrors.js"
 export { JobRecord } from "./store/JobRecord.js"
-export { DatabaseLocked, SqlLive } from "./store/SqlLive.js"
+export { DatabaseLocked, DatabaseUnopenable, SqlLive } from "./store/SqlLive.js"
 export { Store } from "./store/Store.js"
 export { InvalidTransition } from "./store/StoreErrors.js"
 export {

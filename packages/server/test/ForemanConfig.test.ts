@@ -61,9 +61,13 @@ describe("ForemanConfig", () => {
     ["FOREMAN_LOG_LEVEL", "loud"],
     ["FOREMAN_KEEP_ALIVE", "forever"],
     ["FOREMAN_SQLITE_SYNCHRONOUS", "sometimes"],
-    ["FOREMAN_ORIGINS", "app.example.com"]
+    ["FOREMAN_ORIGINS", "app.example.com"],
+    ["FOREMAN_JOB_TTL", "0s"],
+    ["FOREMAN_JOB_TTL", "0"],
+    ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/?key=1"],
+    ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/ollama#x"]
   ] as const) {
-    it.effect(`rejects a bad ${name} with a message naming it`, () =>
+    it.effect(`rejects a bad ${name} (${value}) with a message naming it`, () =>
       Effect.gen(function*() {
         const result = yield* load({ [name]: value })
         expect(Either.isLeft(result)).toBe(true)
@@ -72,6 +76,33 @@ describe("ForemanConfig", () => {
         expect(message).toContain(value)
       }))
   }
+})
+
+describe("FOREMAN_JOB_TTL and FOREMAN_OLLAMA_URL", () => {
+  it.effect("a zero TTL stops start-up saying it must be more than 0; any positive one is taken", () =>
+    Effect.gen(function*() {
+      const message = String(Either.getLeft(yield* load({ FOREMAN_JOB_TTL: "0h" })).pipe(Option.getOrThrow))
+      expect(message).toContain("FOREMAN_JOB_TTL")
+      expect(message).toContain("must be more than 0")
+      const config = Either.getOrThrow(yield* load({ FOREMAN_JOB_TTL: "1ms" }))
+      expect(Duration.toMillis(config.jobTtl)).toBe(1)
+    }))
+
+  it.effect("a path prefix is kept (requests go to it plus /api/…), a ?query or #fragment is refused", () =>
+    Effect.gen(function*() {
+      const config = Either.getOrThrow(yield* load({ FOREMAN_OLLAMA_URL: "https://gpu.local/ollama/" }))
+      expect(config.ollamaUrl).toBe("https://gpu.local/ollama")
+      const message = String(Either.getLeft(yield* load({ FOREMAN_OLLAMA_URL: "http://gpu.local:11434?" })).pipe(Option.getOrThrow))
+      expect(message).toContain("FOREMAN_OLLAMA_URL")
+      expect(message).toContain("?query or #fragment")
+    }))
+
+  it.effect("a refused URL is echoed without its user:password", () =>
+    Effect.gen(function*() {
+      const message = String(Either.getLeft(yield* load({ FOREMAN_OLLAMA_URL: "http://me:pw-secret@gpu.local:11434/?x=1" })).pipe(Option.getOrThrow))
+      expect(message).toContain("gpu.local:11434")
+      expect(message).not.toContain("pw-secret")
+    }))
 })
 
 describe("FOREMAN_WEBHOOK_SECRET", () => {

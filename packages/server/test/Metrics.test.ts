@@ -1,7 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Schedule } from "effect"
+import { Effect, Metric, Option, Schedule } from "effect"
+import { join } from "node:path"
 import parsePrometheusTextFormat, { type PrometheusFamily } from "parse-prometheus-text-format"
+import { ForemanMetrics } from "../src/metrics/ForemanMetrics.js"
+import { Store } from "../src/store/Store.js"
 import { postJson, startForeman } from "./support/foreman.js"
+import { tempDir } from "./support/tempDir.js"
+import { queueJob, seedDatabase } from "./store/seed.js"
 
 const scrape = (url: string) =>
   Effect.promise(() => fetch(`${url}/metrics`).then(async (r) => ({ contentType: r.headers.get("content-type"), text: await r.text() })))
@@ -75,6 +80,28 @@ describe("/metrics", () => {
         Effect.timeout("10 seconds")
       )
       expect(degraded).toBe(0)
+    }).pipe(Effect.scoped))
+
+  it.live("counts the jobs crash recovery ends among the finished ones", () =>
+    Effect.gen(function*() {
+      // What a daemon killed mid-job leaves: an async job working on its last attempt, a sync job queued.
+      const dbPath = join(yield* tempDir, "foreman.db")
+      yield* seedDatabase(dbPath, Effect.gen(function*() {
+        const store = yield* Store
+        yield* queueJob("async")
+        yield* Effect.flatMap(store.claimNext(null), Option.match({ onNone: () => Effect.die("nothing claimed"), onSome: Effect.succeed }))
+        yield* queueJob("sync")
+      }), { FOREMAN_MAX_ATTEMPTS: "1" })
+      // Metrics are process-wide and other tests here finish jobs too: compare with the count before.
+      const finished = (state: string) => Metric.value(ForemanMetrics.jobsFinished.pipe(Metric.tagged("state", state)))
+      const before = yield* Effect.all({ failed: finished("failed"), cancelled: finished("cancelled") })
+
+      const foreman = yield* startForeman({ env: { FOREMAN_DB_PATH: dbPath, FOREMAN_MAX_ATTEMPTS: "1" } })
+      const a = families((yield* scrape(foreman.url)).text)
+      expect(sample(a.get("foreman_jobs"), { state: "failed" })).toBe(1)
+      expect(sample(a.get("foreman_jobs"), { state: "cancelled" })).toBe(1)
+      expect(sample(a.get("foreman_jobs_finished_total"), { state: "failed" }) - before.failed.count).toBe(1)
+      expect(sample(a.get("foreman_jobs_finished_total"), { state: "cancelled" }) - before.cancelled.count).toBe(1)
     }).pipe(Effect.scoped))
 
   it.live("shows the queue depth per model while jobs wait", () =>

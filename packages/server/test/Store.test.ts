@@ -170,6 +170,37 @@ describe("Store", () => {
         expect((yield* store.get(live.id)).state).toBe("queued")
       })))
 
+  it.effect("the sweep keeps an expired job while a webhook event of it is pending, and takes it once the event is settled", () =>
+    withStore((store) =>
+      Effect.gen(function*() {
+        const outbox = yield* WebhookOutbox
+        const hooked = (model: string) =>
+          store.insert({ id: newId(), mode: "async", endpoint: "chat", model, payload: "{}", webhookUrl: "http://127.0.0.1:9/hook" })
+        const delivering = (yield* hooked("a")).job
+        const dying = (yield* hooked("b")).job
+        yield* store.transition(delivering, "cancelled")
+        yield* store.transition(dying, "cancelled")
+        const pastTtl = Date.now() + 1000
+        const pendingOf = (id: string) => Effect.map(outbox.due(pastTtl, 100), (events) => events.filter((e) => e.jobId === id))
+
+        expect(yield* store.sweep(pastTtl)).toBe(0)
+        expect((yield* store.get(delivering.id)).state).toBe("cancelled")
+        expect((yield* store.get(dying.id)).state).toBe("cancelled")
+
+        // Each job has two events (queued, cancelled); the dispatcher settles the head one at a time.
+        const settle = <E>(id: string, mark: (eventId: string) => Effect.Effect<void, E>) =>
+          Effect.repeatN(Effect.flatMap(pendingOf(id), Effect.forEach((event) => mark(event.eventId))), 1)
+        yield* settle(delivering.id, (eventId) => outbox.delivered([eventId]))
+        expect(yield* store.sweep(pastTtl)).toBe(1)
+        expect(Either.isLeft(yield* Effect.either(store.get(delivering.id)))).toBe(true)
+        expect((yield* store.get(dying.id)).state).toBe("cancelled")
+
+        yield* settle(dying.id, (eventId) => outbox.giveUp(eventId, 30, "receiver gone"))
+        expect(yield* outbox.counts).toEqual({ pending: 0, delivered: 0, dead: 2 })
+        expect(yield* store.sweep(pastTtl)).toBe(1)
+        expect(Either.isLeft(yield* Effect.either(store.get(dying.id)))).toBe(true)
+      })))
+
   // Live clock: the sweep yields to the event loop on a real timer.
   it.live("a large sweep goes in batches, letting other work in between, and deletes every expired row", () =>
     withStore((store) =>
@@ -238,6 +269,20 @@ describe("Store", () => {
       const error = Either.getLeft(second)
       expect(Option.map(error, (e) => e._tag)).toEqual(Option.some("DatabaseLocked"))
       expect(Option.map(error, (e) => e.message).pipe(Option.getOrElse(() => ""))).toContain(dbPath)
+    }).pipe(Effect.scoped))
+
+  it.effect("a database SQLite cannot open (missing directory, a directory) is refused with one line naming FOREMAN_DB_PATH and the path", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      for (const dbPath of [join(dir, "missing", "foreman.db"), dir]) {
+        const built = Layer.build(SqlLive.pipe(Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath }))))
+        const error = Either.getLeft(yield* Effect.either(Effect.scoped(built)))
+        expect(Option.map(error, (e) => e._tag)).toEqual(Option.some("DatabaseUnopenable"))
+        const message = Option.map(error, (e) => e.message).pipe(Option.getOrElse(() => ""))
+        expect(message).toContain(dbPath)
+        expect(message).toContain("FOREMAN_DB_PATH")
+        expect(message.split("\n")).toHaveLength(1)
+      }
     }).pipe(Effect.scoped))
 
   it.effect("a job with a webhook gets one outbox event per state change, in the same transaction, swept once delivered", () =>

@@ -6,9 +6,9 @@ import { limitHeapGrowth } from "../heapGrowth.js"
 const daemon = Effect.promise(() => import("@foreman/server"))
 
 /**
- * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration or a database already in
- * use by another daemon ends it with one line saying what to fix, and exit code 1. The heap's growth
- * is capped before the daemon is loaded (ADR-0036).
+ * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration, a database already in
+ * use by another daemon or one it cannot open ends it with one line saying what to fix, and exit
+ * code 1. The heap's growth is capped before the daemon is loaded (ADR-0036).
  */
 export const serveCommand = Command.make("serve", {}, () =>
   limitHeapGrowth(process.execArgv).pipe(
@@ -17,6 +17,7 @@ export const serveCommand = Command.make("serve", {}, () =>
     Effect.catchTags({
       ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
       DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
+      DatabaseUnopenable: (error) => Console.error(`foreman: ${error.message}`),
       ServeError: (error) => Console.error(`foreman: cannot listen: ${error.cause}`),
       MigrationError: (error) => Console.error(`foreman: database migration failed: ${error.message}`),
       SqlError: (error) => Console.error(`foreman: database error: ${error.message} ${error.cause}`),

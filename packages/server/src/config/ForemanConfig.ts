@@ -29,10 +29,20 @@ const optionalSecret = (name: string) =>
 
 const parseUrl = (raw: string): Either.Either<string, string> => {
   const url = URL.canParse(raw) ? new URL(raw) : undefined
-  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
-    ? Either.right(raw.replace(/\/+$/, ""))
-    : Either.left(`expected an http(s) URL like http://127.0.0.1:11434, got "${raw}"`)
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return Either.left(`expected an http(s) URL like http://127.0.0.1:11434, got "${raw}"`)
+  }
+  // Request paths are appended to the URL as written: after a ?query or #fragment they would be
+  // part of it, and every request would go to the target's path instead.
+  if (/[?#]/.test(raw)) {
+    return Either.left(`must not have a ?query or #fragment (a path prefix like http://host/ollama is fine), got "${withoutCredentials(raw)}"`)
+  }
+  return Either.right(raw.replace(/\/+$/, ""))
 }
+
+/** A Go duration above zero: a zero FOREMAN_JOB_TTL would delete every job as it finishes. */
+const positiveDuration = (raw: string): Either.Either<Duration.Duration, string> =>
+  Either.filterOrLeft(parseGoDuration(raw), Duration.greaterThan(Duration.zero), () => `must be more than 0, got "${raw}"`)
 
 /** keep_alive goes to Ollama verbatim: a number of seconds (`-1` pins forever) or a duration string. */
 const parseKeepAlive = (raw: string): Either.Either<string | number, string> => {
@@ -94,7 +104,7 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       keepAlive: optionalParsed("FOREMAN_KEEP_ALIVE", parseKeepAlive),
       embedModel: optionalParsed("FOREMAN_EMBED_MODEL", nonEmpty),
       maxAttempts: parsed("FOREMAN_MAX_ATTEMPTS", "3", positiveInt),
-      jobTtl: parsed("FOREMAN_JOB_TTL", "24h", parseGoDuration),
+      jobTtl: parsed("FOREMAN_JOB_TTL", "24h", positiveDuration),
       webhookSecret: optionalSecret("FOREMAN_WEBHOOK_SECRET").pipe(
         Config.mapOrFail((secret) =>
           Option.match(Option.flatMapNullable(secret, secretProblem), {

@@ -259,6 +259,8 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
 
     const recovered = yield* store.recover()
     yield* Effect.forEach([...recovered.requeued, ...recovered.failed], events.state, { discard: true })
+    // Recovery writes its terminal states itself, past `move`: count them as finished here.
+    yield* Effect.forEach([...recovered.failed.map(({ job }) => job), ...recovered.cancelled], recordFinish, { discard: true })
     yield* Effect.forEach(recovered.failed, ({ job }) =>
       Effect.logWarning("job failed: foreman stopped unexpectedly during each of its attempts").pipe(
         Effect.annotateLogs({ job_id: job.id, model: job.model, attempts: job.attempt })

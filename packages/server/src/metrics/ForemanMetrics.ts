@@ -1,7 +1,8 @@
 import { Metric, MetricBoundaries } from "effect"
 
-// Seconds from 10ms to ~5.5h in doubling buckets: a queue wait can be long when the target sleeps.
-const seconds = MetricBoundaries.exponential({ start: 0.01, factor: 2, count: 21 })
+// Seconds from 10ms to ~5.8h (0.01 · 2^21) in doubling buckets: a queue wait can be long when the
+// target sleeps overnight. `count` includes the +Inf bucket.
+const seconds = MetricBoundaries.exponential({ start: 0.01, factor: 2, count: 23 })
 
 /** Every metric foreman exports on /metrics, defined once. Gauges are refreshed at scrape time. */
 export const ForemanMetrics = {

@@ -5,7 +5,8 @@ import { WebhookOutbox } from "./WebhookOutbox.js"
 
 /**
  * Deletes terminal jobs older than FOREMAN_JOB_TTL (with their artifacts and outbox rows), and
- * delivered or given-up webhook events of jobs still kept, looking every quarter TTL (1s to 1h).
+ * delivered or given-up webhook events of jobs still kept, looking at start and then every quarter
+ * TTL (1s to 1h). A job with a webhook event still pending waits until it is delivered or dead.
  */
 export class JobSweeper extends Effect.Service<JobSweeper>()("foreman/JobSweeper", {
   scoped: Effect.gen(function*() {
@@ -23,7 +24,8 @@ export class JobSweeper extends Effect.Service<JobSweeper>()("foreman/JobSweeper
       Effect.catchAllCause((cause) => Effect.logWarning("job sweep failed", cause).pipe(Effect.as(0)))
     )
 
-    yield* Effect.forkScoped(Effect.schedule(sweepOnce, Schedule.spaced(every)))
+    // At start too, not a quarter TTL later: a daemon restarted more often than that would never sweep.
+    yield* Effect.forkScoped(Effect.repeat(sweepOnce, Schedule.spaced(every)))
     return { sweepOnce } as const
   })
 }) {}

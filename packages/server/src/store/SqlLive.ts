@@ -3,7 +3,8 @@ import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import * as SqlClient from "@effect/sql/SqlClient"
 import * as NodeContext from "@effect/platform-node/NodeContext"
-import { Context, Data, Effect, Layer, String } from "effect"
+import { Context, Data, Effect, Layer, Option, Predicate, String } from "effect"
+import { dirname } from "node:path"
 import { ForemanConfig, type SqliteSynchronous } from "../config/ForemanConfig.js"
 import jobs from "./migrations/0001_jobs.js"
 import webhookOutbox from "./migrations/0002_webhook_outbox.js"
@@ -17,6 +18,13 @@ import terminalEventsByTrigger from "./migrations/0008_terminal_events_by_trigge
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
     return `another foreman daemon is using the database ${this.path} (one daemon per database); stop it or set FOREMAN_DB_PATH to another file`
+  }
+}
+
+/** FOREMAN_DB_PATH names a file SQLite cannot open: in a missing directory, a directory, unwritable. */
+export class DatabaseUnopenable extends Data.TaggedError("DatabaseUnopenable")<{ readonly path: string; readonly reason: string }> {
+  override get message() {
+    return `cannot open the database ${this.path}: ${this.reason}; fix it or set FOREMAN_DB_PATH to another file`
   }
 }
 
@@ -39,8 +47,19 @@ const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
     Effect.mapError((error) => /locked|busy/i.test(`${error.message} ${error.cause}`) ? new DatabaseLocked({ path }) : error)
   )
 
-// The constructor reports a lock error as a defect, not a failure; should one come from there, it
-// is turned into DatabaseLocked too.
+// The constructor reports what stops it opening the file as a defect, not a failure: a lock error
+// is turned into DatabaseLocked too, and a file it cannot open into DatabaseUnopenable.
+const openFailure = (path: string, defect: unknown): Option.Option<DatabaseLocked | DatabaseUnopenable> => {
+  if (/locked|busy/i.test(`${defect}`)) return Option.some(new DatabaseLocked({ path }))
+  if (/directory does not exist/i.test(`${defect}`)) {
+    return Option.some(new DatabaseUnopenable({ path, reason: `its directory ${dirname(path)} does not exist` }))
+  }
+  if (Predicate.hasProperty(defect, "code") && defect.code === "SQLITE_CANTOPEN") {
+    return Option.some(new DatabaseUnopenable({ path, reason: "SQLite cannot open it (a directory, or not writable?)" }))
+  }
+  return Option.none()
+}
+
 const ClientLive = Layer.scopedContext(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
@@ -51,7 +70,7 @@ const ClientLive = Layer.scopedContext(
       transformResultNames: String.snakeToCamel
     }).pipe(
       Effect.catchAllDefect((defect) =>
-        /locked|busy/i.test(`${defect}`) ? Effect.fail(new DatabaseLocked({ path: config.dbPath })) : Effect.die(defect)
+        Option.match(openFailure(config.dbPath, defect), { onNone: () => Effect.die(defect), onSome: Effect.fail })
       )
     )
     return Context.make(SqliteClient.SqliteClient, client).pipe(Context.add(SqlClient.SqlClient, client))

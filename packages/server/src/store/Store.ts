@@ -273,10 +273,16 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       Effect.withSpan("Store.queuedSync")
     )
 
-    /** Deletes terminal jobs (and their artifacts and outbox rows) that finished before the cutoff. */
+    /**
+     * Deletes terminal jobs (and their artifacts and outbox rows) that finished before the cutoff,
+     * except those with a webhook event still pending: the cascade would drop it undelivered. They
+     * go in a later sweep, once it is delivered or dead. The check is one descent of the outbox's
+     * job index per expired job.
+     */
     const sweep = Effect.fn("Store.sweep")(function*(finishedBefore: number) {
       return yield* deleteInBatches((limit) =>
         sql`DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ${finishedBefore}
+          AND NOT EXISTS (SELECT 1 FROM webhook_outbox o INDEXED BY webhook_outbox_job WHERE o.job_id = jobs.id AND o.status = 'pending')
           LIMIT ${limit}) RETURNING id`.pipe(Effect.map((rows) => rows.length))
       )
     })
