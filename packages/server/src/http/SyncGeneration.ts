@@ -9,7 +9,6 @@ import { Jobs } from "../jobs/Jobs.js"
 import { Worker } from "../jobs/Worker.js"
 import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.js"
 import type { JobRecord } from "../store/JobRecord.js"
-import { streamsByDefault } from "../ollama/WireApi.js"
 import { errorLine, jsonContentType, ndjsonContentType, ollamaError, ollamaJson } from "./OllamaResponses.js"
 import { eventStreamContentType, openAiError, openAiErrorEvent } from "./OpenAiResponses.js"
 import { readBody } from "./RequestBody.js"
@@ -97,7 +96,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         const request = yield* HttpServerRequest.HttpServerRequest
         const body = yield* readBody(request, config.maxBody)
         const text = new TextDecoder().decode(body)
-        const fields = readGenerationFields(text, streamsByDefault(api))
+        const fields = readGenerationFields(text, api)
         if (Either.isLeft(fields)) return wire.error(400, fields.left)
         const { model, stream } = fields.right
         if (!(yield* inventory.ensureInstalled(model))) {

@@ -8,7 +8,7 @@ import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
 import { type ModelLoad, modelLoadFor } from "../ollama/ModelLoad.js"
 import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
-import { streamsByDefault, targetPath } from "../ollama/WireApi.js"
+import { targetPath } from "../ollama/WireApi.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { Store, type Transitioned } from "../store/Store.js"
 import { JobEvents } from "./JobEvents.js"
@@ -95,7 +95,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
     const callerSeesChunks = (job: JobRecord) =>
       job.mode === "sync" &&
-      Either.getOrElse(Either.map(readGenerationFields(job.payload, streamsByDefault(job.api)), (f) => f.stream), () => false)
+      Either.getOrElse(Either.map(readGenerationFields(job.payload, job.api), (f) => f.stream), () => false)
 
     /** Streams the job's request to the target, publishing every chunk as it arrives. */
     const generate = (job: JobRecord, progress: { delivered: boolean }) =>

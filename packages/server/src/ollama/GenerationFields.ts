@@ -1,3 +1,4 @@
+import type { JobApi } from "@foreman/domain"
 import { Either } from "effect"
 
 export interface GenerationFields {
@@ -9,11 +10,18 @@ export interface GenerationFields {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
+
+/** A native chat with no messages or a generate with no prompt: Ollama only loads (or unloads) the model. */
+export const nothingToGenerate = (request: Readonly<Record<string, unknown>>): boolean =>
+  isEmpty(request.messages) && isEmpty(request.prompt)
+
 /**
  * Reads only the fields foreman acts on. The body itself travels to the target as the caller's
  * bytes, so unknown fields, `format` schemas and 20-digit integers survive untouched.
  */
-export const readGenerationFields = (text: string, streamDefault = true): Either.Either<GenerationFields, string> => {
+export const readGenerationFields = (text: string, api: JobApi = "native"): Either.Either<GenerationFields, string> => {
   if (text.trim() === "") return Either.left("missing request body")
   let parsed: unknown
   try {
@@ -26,9 +34,11 @@ export const readGenerationFields = (text: string, streamDefault = true): Either
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
+  // Ollama streams unless told not to, the OpenAI API only when asked. A native load or unload
+  // (nothing to generate) is answered as one JSON object whatever `stream` says.
   return Either.right({
     model,
-    stream: typeof stream === "boolean" ? stream : streamDefault,
+    stream: api === "native" ? stream !== false && !nothingToGenerate(parsed) : stream === true,
     hasKeepAlive: keep_alive !== undefined && keep_alive !== null
   })
 }

@@ -1,6 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Duration, Either, Option } from "effect"
 import { parseGoDuration } from "../config/GoDuration.js"
+import { nothingToGenerate } from "./GenerationFields.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */
 export interface ModelLoad {
@@ -32,9 +33,6 @@ const isZeroKeepAlive = (value: unknown): boolean =>
     ? value === 0
     : typeof value === "string" && Either.getOrElse(Either.map(parseGoDuration(value), Duration.isZero), () => false)
 
-const isEmpty = (value: unknown): boolean =>
-  value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
-
 /**
  * The load goes to the job's own endpoint with nothing to generate: Ollama then checks the
  * capability the job needs (a chat load of an embedding model fails as the chat would), and the
@@ -51,9 +49,8 @@ export const modelLoadFor = (
   const model = typeof request.model === "string" ? request.model : job.model
   const options = native && isObject(request.options) ? { options: request.options } : {}
   const keepAliveField = Option.match(keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
-  const nothingToGenerate = chat ? isEmpty(request.messages) : isEmpty(request.prompt)
   return {
-    unloadOnly: native && nothingToGenerate && isZeroKeepAlive(request.keep_alive),
+    unloadOnly: native && nothingToGenerate(request) && isZeroKeepAlive(request.keep_alive),
     path: chat ? "/api/chat" : "/api/generate",
     body: JSON.stringify({ model, ...(chat ? { messages: [] } : {}), ...options, ...keepAliveField })
   }

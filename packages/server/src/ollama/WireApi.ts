@@ -8,5 +8,3 @@ export const targetPath = (api: JobApi, endpoint: JobEndpoint): string =>
     ? "/v1/chat/completions"
     : "/v1/completions"
 
-/** Ollama streams unless told not to; the OpenAI API does not stream unless asked. */
-export const streamsByDefault = (api: JobApi): boolean => api === "native"

@@ -73,6 +73,23 @@ describe("the worker's model load", () => {
       expect((yield* psNames(foreman.sim.url)).map((m) => [m.name, m.context_length])).toEqual([["llama3.2:1b", 8192]])
     }).pipe(Effect.scoped))
 
+  // routes.go answers both with c.JSON, streamed or not.
+  it.live("a load or unload is answered as one JSON object, as Ollama does, even with streaming on", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"] } })
+      for (const body of [{ model: "llama3.2:1b" }, { model: "llama3.2:1b", messages: [] }, { model: "llama3.2:1b", prompt: "", keep_alive: 0 }]) {
+        const path = "messages" in body ? "/api/chat" : "/api/generate"
+        const [viaForeman, direct] = yield* Effect.forEach([foreman.url, foreman.sim.url], (base) =>
+          Effect.promise(async () => {
+            const response = await fetch(`${base}${path}`, { method: "POST", body: JSON.stringify(body) })
+            return { type: response.headers.get("content-type"), answer: JSON.parse(await response.text()) as Record<string, unknown> }
+          }))
+        expect(viaForeman?.type, JSON.stringify(body)).toBe(direct?.type)
+        expect(viaForeman?.type).toContain("application/json")
+        expect(viaForeman?.answer.done_reason).toBe(direct?.answer.done_reason)
+      }
+    }).pipe(Effect.scoped))
+
   it.live("a chat with a model that cannot chat fails with Ollama's own chat error, naming the model as the caller did", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"], embedModels: ["nomic-embed-text"] } })
