@@ -113,4 +113,18 @@ describe("/metrics", () => {
       const depth = families((yield* scrape(foreman.url)).text).get("foreman_queue_depth")
       expect(sample(depth, { model: "m2:1b" })).toBe(2)
     }).pipe(Effect.scoped))
+
+  // A dispatch that fails while the target is away hands its attempt back, so the job is claimed
+  // at attempt 1 twice; its wait in the queue is still one wait.
+  it.live("a job re-queued while the target was away is one queue wait, not two", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"] } })
+      const before = families((yield* scrape(foreman.url)).text)
+      yield* foreman.sim.reset(1500)
+      const response = yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, messages: [{ role: "user", content: "reset me" }] })
+      expect(response.status).toBe(200)
+      const after = families((yield* scrape(foreman.url)).text)
+      const observed = (name: string) => histogramCount(after.get(name)) - histogramCount(before.get(name))
+      expect([observed("foreman_job_queue_wait_seconds"), observed("foreman_job_duration_seconds")]).toEqual([1, 1])
+    }).pipe(Effect.scoped))
 })

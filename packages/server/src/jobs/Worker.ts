@@ -166,7 +166,9 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         )
       const run = Effect.gen(function*() {
         yield* events.state(claim)
-        if (claimed.attempt === 1 && claimed.startedAt !== null) {
+        // The claim that first started it (it set started_at and updated_at alike): a job re-queued
+        // while the target was away is claimed at attempt 1 again, but waited in the queue once.
+        if (claimed.attempt === 1 && claimed.startedAt !== null && claimed.startedAt === claimed.updatedAt) {
           yield* Metric.update(ForemanMetrics.queueWait, (claimed.startedAt - claimed.createdAt) / 1000)
         }
         if (claimed.state === "loading") {
