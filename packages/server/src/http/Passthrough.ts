@@ -78,9 +78,15 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         const after = options.refreshAfter === true ? inventory.refresh.pipe(Effect.asVoid) : Effect.void
         const contentType = upstream.headers["content-type"]
         const length = Number(upstream.headers["content-length"] ?? Number.NaN)
-        if (method === "HEAD") {
+        // No body to relay: answer the target's headers as they were, with no type or length made up.
+        if (method === "HEAD" || length === 0) {
           yield* after
-          return HttpServerResponse.empty({ status: upstream.status, headers })
+          const described = {
+            ...headers,
+            ...(contentType === undefined ? {} : { "content-type": contentType }),
+            ...(Number.isFinite(length) ? { "content-length": String(length) } : {})
+          }
+          return HttpServerResponse.empty({ status: upstream.status, headers: described })
         }
         // A client may act on a one-piece answer (delete, copy, pull without streaming) the moment
         // it arrives, so refresh the inventory before answering, not after.

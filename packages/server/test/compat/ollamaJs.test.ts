@@ -57,6 +57,30 @@ describe("ollama-js: model information", () => {
     }).pipe(Effect.scoped))
 })
 
+describe("passthrough headers", () => {
+  // What a client sees of a body it does not get (HEAD) or that is empty must be the target's own.
+  it.live("HEAD and empty answers carry the target's type and length, none made up", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const headersOf = (base: string, path: string, init: RequestInit) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${base}${path}`, init)
+          await response.arrayBuffer()
+          return { status: response.status, type: response.headers.get("content-type"), length: response.headers.get("content-length") }
+        })
+      const calls: ReadonlyArray<readonly [string, RequestInit]> = [
+        ["/api/version", { method: "HEAD" }],
+        ["/api/copy", { method: "POST", body: JSON.stringify({ source: "llama3.2:1b", destination: "copied:1b" }) }]
+      ]
+      for (const [path, init] of calls) {
+        const viaForeman = yield* headersOf(foreman.url, path, init)
+        const direct = yield* headersOf(foreman.sim.url, path, init)
+        expect(viaForeman, path).toEqual(direct)
+      }
+      expect(yield* headersOf(foreman.url, "/api/version", { method: "HEAD" })).toEqual({ status: 200, type: "application/json; charset=utf-8", length: "20" })
+    }).pipe(Effect.scoped))
+})
+
 describe("ollama-js: generations through the queue", () => {
   it.live("chat, streamed and not, is the target's answer", () =>
     Effect.gen(function*() {
