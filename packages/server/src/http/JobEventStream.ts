@@ -23,7 +23,12 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
     const worker = yield* Worker
     const snapshotId = monotonicUlid()
 
-    const open = (id: JobId) =>
+    /**
+     * `reconnect`: the request carries a Last-Event-ID, as a browser's EventSource sends when it
+     * reconnects after the stream closed. For a job already finished that is answered 204, the one
+     * answer that stops EventSource reconnecting (every 3 s, for ever) to the same final state.
+     */
+    const open = (id: JobId, reconnect = false) =>
       Effect.gen(function*() {
         // Subscribe before reading the current state so no change can fall between the two. The
         // subscription outlives this handler: the response stream closes it when it ends.
@@ -31,6 +36,10 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
         const closeOnError = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tapErrorCause(effect, () => Scope.close(scope, Exit.void))
         const job = yield* store.get(id).pipe(closeOnError)
+        if (reconnect && isTerminal(job.state)) {
+          yield* Scope.close(scope, Exit.void)
+          return HttpServerResponse.empty({ status: 204 })
+        }
         const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id).pipe(closeOnError) : []
         const current = jobEventBody(snapshotId(), job, null, artifacts)
         const changes = Stream.fromQueue(queue).pipe(

@@ -132,6 +132,6 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
             onSome: (found) => Effect.succeed(HttpServerResponse.uint8Array(found.data, { contentType: found.contentType }))
           })
         }))
-      .handleRaw("events", ({ path }) =>
-        Effect.flatMap(jobIdFrom(path.id), (id) => eventStream.open(id).pipe(orDie)))
+      .handleRaw("events", ({ path, request }) =>
+        Effect.flatMap(jobIdFrom(path.id), (id) => eventStream.open(id, request.headers["last-event-id"] !== undefined).pipe(orDie)))
   }))
