@@ -27,17 +27,14 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
 
     /**
      * Events ready to send: per job only the oldest pending one (so a job's events arrive in
-     * order), and only once its backoff has passed. Oldest first. Events for the receivers in
-     * `skipUrls` (failing ones with all the slots they may hold) are left out, so that however many
-     * of theirs are due, the limit is filled with other receivers' events.
+     * order), and only once its backoff has passed. Oldest first.
      */
-    const due = Effect.fn("WebhookOutbox.due")(function*(now: number, limit: number, skipUrls: ReadonlyArray<string> = []) {
+    const due = Effect.fn("WebhookOutbox.due")(function*(now: number, limit: number) {
       // The hints pin the plan that stops at the limit: left alone, SQLite sorts every due event,
       // or walks every earlier event for the NOT EXISTS (migrations 0004, 0006).
       const rows = yield* sql`SELECT o.event_id, o.job_id, o.url, o.payload, o.attempts
         FROM webhook_outbox o INDEXED BY webhook_outbox_pending
         WHERE o.status = 'pending' AND o.next_attempt_at <= ${now}
-          ${skipUrls.length === 0 ? sql`` : sql`AND o.url NOT IN ${sql.in(skipUrls)}`}
           AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
             WHERE p.job_id = o.job_id AND p.status = 'pending' AND p.event_id < o.event_id)
         ORDER BY o.event_id LIMIT ${limit}`

@@ -22,12 +22,6 @@ export const webhookAttemptTimeout = Duration.seconds(10)
  */
 export const webhookConcurrency = 64
 /**
- * Deliveries in flight at once to a receiver whose last attempt failed. A receiver that hangs
- * holds each slot for the attempt timeout; without a cap its retries took every slot and other
- * receivers' events waited minutes behind them. A healthy receiver may use every slot.
- */
-export const webhookFailingReceiverSlots = 4
-/**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
  * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,
  * 2,705 / 2,625 / 2,483 runtime operations per job with a webhook under load (ADR-0025).
@@ -150,10 +144,6 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     const deliveries = yield* FiberSet.make()
     // Jobs with an attempt in flight: their head event is still pending, so `due` returns it again.
     const inFlight = new Set<string>()
-    // Attempts in flight per receiver URL, and the receivers whose last attempt failed.
-    const inFlightByUrl = new Map<string, number>()
-    const failing = new Set<string>()
-    const atFailingCap = (url: string) => failing.has(url) && (inFlightByUrl.get(url) ?? 0) >= webhookFailingReceiverSlots
 
     /** One POST of the stored body; succeeds only on a 2xx within the timeout. Traced by `deliver`. */
     const attempt = Effect.fnUntraced(function*(event: OutboxEvent) {
@@ -203,19 +193,9 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       const attempts = event.attempts + 1
       yield* attempt(event).pipe(
         Effect.matchEffect({
-          onSuccess: () =>
-            Effect.zipRight(
-              Metric.increment(ForemanMetrics.webhookDeliveries),
-              Effect.sync(() => {
-                deliveredIds.add(event.eventId)
-                failing.delete(event.url)
-              })
-            ),
+          onSuccess: () => Effect.zipRight(Metric.increment(ForemanMetrics.webhookDeliveries), Effect.sync(() => deliveredIds.add(event.eventId))),
           onFailure: (error) =>
-            Effect.zipRight(
-              Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), Effect.sync(() => failing.add(event.url))),
-              recordFailure(event, attempts, error)
-            ).pipe(
+            Effect.zipRight(Metric.increment(ForemanMetrics.webhookFailures), recordFailure(event, attempts, error)).pipe(
               Effect.annotateLogs(logAnnotations(event))
             )
         }),
@@ -223,34 +203,17 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       )
     })
 
-    /**
-     * Starts a delivery for each due job that has none in flight, up to the concurrency limit, and
-     * up to `webhookFailingReceiverSlots` for a receiver whose last attempt failed.
-     */
+    /** Starts a delivery for each due job that has none in flight, up to the concurrency limit. */
     const scan = Effect.gen(function*() {
       yield* markDelivered
       const free = policy.concurrency - inFlight.size
       if (free <= 0) return
-      // Remembered only while failing; past a bound, those with nothing in flight are forgotten.
-      if (failing.size > 1024) for (const url of failing) if (!inFlightByUrl.has(url)) failing.delete(url)
-      const capped = [...failing].filter(atFailingCap)
-      const due = yield* outbox.due(yield* Clock.currentTimeMillis, free + inFlight.size, capped)
-      const fresh: Array<OutboxEvent> = []
-      for (const event of due) {
-        if (fresh.length >= free) break
-        if (inFlight.has(event.jobId) || deliveredIds.has(event.eventId) || atFailingCap(event.url)) continue
-        fresh.push(event)
-        inFlight.add(event.jobId)
-        inFlightByUrl.set(event.url, (inFlightByUrl.get(event.url) ?? 0) + 1)
-      }
+      const due = yield* outbox.due(yield* Clock.currentTimeMillis, free + inFlight.size)
+      const fresh = due.filter((event) => !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId)).slice(0, free)
       yield* Effect.forEach(fresh, (event) => {
+        inFlight.add(event.jobId)
         // Free the job's slot before ringing, so the scan that follows sees its next event.
-        const done = Effect.sync(() => {
-          inFlight.delete(event.jobId)
-          const left = (inFlightByUrl.get(event.url) ?? 1) - 1
-          if (left === 0) inFlightByUrl.delete(event.url)
-          else inFlightByUrl.set(event.url, left)
-        }).pipe(Effect.zipRight(wake))
+        const done = Effect.sync(() => inFlight.delete(event.jobId)).pipe(Effect.zipRight(wake))
         return FiberSet.run(deliveries, deliver(event).pipe(Effect.ensuring(done)))
       }, { discard: true })
     })
