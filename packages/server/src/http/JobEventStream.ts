@@ -1,7 +1,7 @@
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { isTerminal, type JobEvent, type JobId } from "@foreman/domain"
 import { Duration, Effect, Exit, Option, Schedule, Scope, Stream } from "effect"
-import { monotonicUlid } from "../ids/MonotonicUlid.js"
+import { monotonicUlid, ulidTimePrefix } from "../ids/MonotonicUlid.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Worker } from "../jobs/Worker.js"
 import { jobEventBody } from "../store/JobEventBody.js"
@@ -24,11 +24,12 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
     const snapshotId = monotonicUlid()
 
     /**
-     * `reconnect`: the request carries a Last-Event-ID, as a browser's EventSource sends when it
-     * reconnects after the stream closed. For a job already finished that is answered 204, the one
-     * answer that stops EventSource reconnecting (every 3 s, for ever) to the same final state.
+     * `lastEventId`: the Last-Event-ID a browser's EventSource sends when it reconnects after the
+     * stream closed. A finished job is answered 204, the one answer that stops EventSource
+     * reconnecting (every 3 s, for ever), once the client has an event minted after the job
+     * finished; one that lost the connection before the end gets the final state first.
      */
-    const open = (id: JobId, reconnect = false) =>
+    const open = (id: JobId, lastEventId?: string) =>
       Effect.gen(function*() {
         // Subscribe before reading the current state so no change can fall between the two. The
         // subscription outlives this handler: the response stream closes it when it ends.
@@ -36,7 +37,9 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
         const closeOnError = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tapErrorCause(effect, () => Scope.close(scope, Exit.void))
         const job = yield* store.get(id).pipe(closeOnError)
-        if (reconnect && isTerminal(job.state)) {
+        const sawTheEnd = lastEventId !== undefined && job.finishedAt !== null &&
+          lastEventId.slice(0, 10).toUpperCase() > ulidTimePrefix(job.finishedAt)
+        if (isTerminal(job.state) && sawTheEnd) {
           yield* Scope.close(scope, Exit.void)
           return HttpServerResponse.empty({ status: 204 })
         }

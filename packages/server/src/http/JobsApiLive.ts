@@ -133,5 +133,5 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
           })
         }))
       .handleRaw("events", ({ path, request }) =>
-        Effect.flatMap(jobIdFrom(path.id), (id) => eventStream.open(id, request.headers["last-event-id"] !== undefined).pipe(orDie)))
+        Effect.flatMap(jobIdFrom(path.id), (id) => eventStream.open(id, request.headers["last-event-id"]).pipe(orDie)))
   }))
