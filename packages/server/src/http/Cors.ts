@@ -1,6 +1,7 @@
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect } from "effect"
 import { originMatcher } from "../config/AllowedOrigins.js"
 
@@ -31,7 +32,7 @@ const allowedHeaders = [
 /**
  * CORS as Ollama answers it, for browser clients. It sits outside the token check, since a
  * preflight never carries the token, and applies only to requests with an `Origin`: every other
- * request (scripts, SDKs, curl) pays nothing for it.
+ * request (scripts, SDKs, curl) pays nothing for it. Origins not allowed get 403.
  */
 export const corsMiddleware = (origins: ReadonlyArray<string>) => {
   const cors = HttpMiddleware.cors({
@@ -41,8 +42,15 @@ export const corsMiddleware = (origins: ReadonlyArray<string>) => {
     exposedHeaders: ["x-foreman-job-id"],
     maxAge: 43_200
   })
+  const allowed = originMatcher(origins)
+  // As gin-contrib/cors does for Ollama: a page from an origin not allowed is refused outright, so
+  // a "simple" cross-site POST (text/plain, no preflight) cannot run a job or pull a model.
+  const refused = Effect.succeed(HttpServerResponse.empty({ status: 403 }))
   return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R | HttpServerRequest.HttpServerRequest> => {
     const withCors = cors(app)
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => request.headers["origin"] === undefined ? app : withCors)
+    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const origin = request.headers["origin"]
+      return origin === undefined ? app : allowed(origin) ? withCors : refused
+    })
   }
 }
