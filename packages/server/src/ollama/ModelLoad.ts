@@ -27,11 +27,15 @@ const parseObject = (text: string): Json => {
   }
 }
 
-/** As api.Duration decodes it: seconds as a number, else a Go duration string. */
+/**
+ * As api.Duration decodes it: a number is seconds, truncated to whole nanoseconds (negative pins);
+ * a string is a Go duration, which may carry a sign ("-0s" is zero).
+ */
 const isZeroKeepAlive = (value: unknown): boolean =>
   typeof value === "number"
-    ? value === 0
-    : typeof value === "string" && Either.getOrElse(Either.map(parseGoDuration(value), Duration.isZero), () => false)
+    ? value >= 0 && value * 1e9 < 1
+    : typeof value === "string" &&
+      Either.getOrElse(Either.map(parseGoDuration(value.trim().replace(/^[+-]/, "")), Duration.isZero), () => false)
 
 /**
  * The load goes to the job's own endpoint with nothing to generate: Ollama then checks the
