@@ -1,7 +1,7 @@
 import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
-import { sameModel } from "./ModelName.js"
+import { normalizeModel } from "./ModelName.js"
 
 const ModelList = Schema.Struct({
   models: Schema.Array(Schema.Struct({ name: Schema.String, model: Schema.optional(Schema.String) }))
@@ -104,7 +104,16 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
       return missGate.withPermits(1)(Effect.suspend(() => pollsFinished > finishedBefore ? SubscriptionRef.get(state) : refresh))
     })
 
-    const isInstalled = (s: InventoryState, model: string) => s.installed.some((name) => sameModel(name, model))
+    // Normalised once per poll, not once per name on every request.
+    const installedSets = new WeakMap<InventoryState, ReadonlySet<string>>()
+    const isInstalled = (s: InventoryState, model: string) => {
+      let names = installedSets.get(s)
+      if (names === undefined) {
+        names = new Set(s.installed.map(normalizeModel))
+        installedSets.set(s, names)
+      }
+      return names.has(normalizeModel(model))
+    }
 
     /**
      * True when the target has the model; on a miss, polls once more before saying no. With no
