@@ -58,7 +58,7 @@ describe("CORS, as Ollama answers it", () => {
 
   it.live("FOREMAN_ORIGINS adds origins, with one * as a wildcard; requests without an Origin are untouched", () =>
     Effect.gen(function*() {
-      const foreman = yield* startForeman({ env: { FOREMAN_ORIGINS: "https://app.example.com, chrome-extension://*" } })
+      const foreman = yield* startForeman({ env: { FOREMAN_ORIGINS: "https://App.Example.com, chrome-extension://*" } })
       for (const origin of ["https://app.example.com", "chrome-extension://abcdef", "http://localhost:8000"]) {
         expect((yield* preflight(`${foreman.url}/v1/chat/completions`, origin)).headers.get("access-control-allow-origin"), origin).toBe(origin)
       }

@@ -21,7 +21,8 @@ export const defaultOrigins: ReadonlyArray<string> = [
 
 /** FOREMAN_ORIGINS: comma-separated origins; one `*` in each stands for anything, `*` alone for any origin. */
 export const parseOrigins = (raw: string): Either.Either<ReadonlyArray<string>, string> => {
-  const origins = raw.split(",").map((origin) => origin.trim()).filter((origin) => origin !== "")
+  // Lower-cased, as gin-contrib/cors does: browsers send origins in lower case.
+  const origins = raw.split(",").map((origin) => origin.trim().toLowerCase()).filter((origin) => origin !== "")
   const bad = origins.find((origin) => origin !== "*" && (!origin.includes("://") || origin.split("*").length > 2))
   return bad === undefined
     ? Either.right(origins)
