@@ -35,14 +35,14 @@ const allowedHeaders = [
  * request (scripts, SDKs, curl) pays nothing for it. Origins not allowed get 403.
  */
 export const corsMiddleware = (origins: ReadonlyArray<string>) => {
+  const allowed = originMatcher(origins)
   const cors = HttpMiddleware.cors({
-    allowedOrigins: originMatcher(origins),
+    allowedOrigins: allowed,
     allowedHeaders,
     // Which job a sync answer was: a page may read it only if told so.
     exposedHeaders: ["x-foreman-job-id"],
     maxAge: 43_200
   })
-  const allowed = originMatcher(origins)
   // As gin-contrib/cors does for Ollama: a page from an origin not allowed is refused outright, so
   // a "simple" cross-site POST (text/plain, no preflight) cannot run a job or pull a model.
   const refused = Effect.succeed(HttpServerResponse.empty({ status: 403 }))

@@ -16,5 +16,3 @@ export const normalizeModel = (name: string): string => {
   if (parts.length === 2 && parts[0] === "library") parts.shift()
   return `${parts.join("/")}:${hasTag ? trimmed.slice(colon + 1) : "latest"}`
 }
-
-export const sameModel = (a: string, b: string): boolean => normalizeModel(a) === normalizeModel(b)

@@ -1,7 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Duration, Either, Option } from "effect"
 import { parseGoDuration } from "../config/GoDuration.js"
-import { nothingToGenerate } from "./GenerationFields.js"
+import { isObject, nothingToGenerate } from "./GenerationFields.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */
 export interface ModelLoad {
@@ -14,11 +14,7 @@ export interface ModelLoad {
   readonly body: string
 }
 
-type Json = { readonly [key: string]: unknown }
-
-const isObject = (value: unknown): value is Json => typeof value === "object" && value !== null && !Array.isArray(value)
-
-const parseObject = (text: string): Json => {
+const parseObject = (text: string): Readonly<Record<string, unknown>> => {
   try {
     const parsed: unknown = JSON.parse(text)
     return isObject(parsed) ? parsed : {}

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { normalizeModel, sameModel } from "../../src/inventory/ModelName.js"
+import { normalizeModel } from "../../src/inventory/ModelName.js"
+
+const sameModel = (a: string, b: string) => normalizeModel(a) === normalizeModel(b)
 
 describe("model names, as Ollama resolves them", () => {
   it("fills in the default tag, namespace and host and ignores case and surrounding spaces", () => {
