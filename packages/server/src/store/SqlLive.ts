@@ -14,6 +14,7 @@ import stateEventsByTrigger from "./migrations/0005_state_events_by_trigger.js"
 import pendingOutboxIndex from "./migrations/0006_pending_outbox_index.js"
 import jobCounts from "./migrations/0007_job_counts.js"
 import terminalEventsByTrigger from "./migrations/0008_terminal_events_by_trigger.js"
+import pendingOutboxByReceiver from "./migrations/0009_pending_outbox_by_receiver.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -90,7 +91,8 @@ const LockAndMigrate = Layer.effectDiscard(
         "0005_state_events_by_trigger": stateEventsByTrigger,
         "0006_pending_outbox_index": pendingOutboxIndex,
         "0007_job_counts": jobCounts,
-        "0008_terminal_events_by_trigger": terminalEventsByTrigger
+        "0008_terminal_events_by_trigger": terminalEventsByTrigger,
+        "0009_pending_outbox_by_receiver": pendingOutboxByReceiver
       })
     })
   })

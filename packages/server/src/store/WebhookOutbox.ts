@@ -15,6 +15,20 @@ export class OutboxEvent extends Schema.Class<OutboxEvent>("OutboxEvent")({
   attempts: Schema.Number
 }) {}
 
+/** A row of the due read: a receiver with one of its due events, or with none (the rest null). */
+const DueRow = Schema.Union(
+  Schema.Struct({ ...OutboxEvent.fields, receiver: Schema.String }),
+  Schema.Struct({ receiver: Schema.String, eventId: Schema.Null })
+)
+
+/** How much one read of due events may return. */
+export interface DueBounds {
+  /** Read receivers whose URL sorts after this one ("" for the first). */
+  readonly after: string
+  readonly receivers: number
+  readonly perReceiver: number
+}
+
 /**
  * The webhook outbox's delivery side. Rows are written by Store in the transaction of the state
  * change they announce; this service hands them out in order and records how delivery went.
@@ -23,22 +37,44 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
   dependencies: [SqlLive],
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    const decode = Schema.decodeUnknown(Schema.Array(OutboxEvent))
+    const decode = Schema.decodeUnknown(Schema.Array(DueRow))
 
     /**
-     * Events ready to send: per job only the oldest pending one (so a job's events arrive in
-     * order), and only once its backoff has passed. Oldest first.
+     * Events ready to send, read receiver by receiver: up to `receivers` receivers (by URL) with
+     * pending events, those after `after` in URL order, and for each its oldest due events, up to
+     * `perReceiver`. Per job only the oldest pending event, and only once its backoff has passed,
+     * so a job's events arrive in order. Every receiver read is listed, with due events or not, so
+     * the caller can go on after the last one.
      */
-    const due = Effect.fn("WebhookOutbox.due")(function*(now: number, limit: number) {
-      // The hints pin the plan that stops at the limit: left alone, SQLite sorts every due event,
-      // or walks every earlier event for the NOT EXISTS (migrations 0004, 0006).
-      const rows = yield* sql`SELECT o.event_id, o.job_id, o.url, o.payload, o.attempts
-        FROM webhook_outbox o INDEXED BY webhook_outbox_pending
-        WHERE o.status = 'pending' AND o.next_attempt_at <= ${now}
-          AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
-            WHERE p.job_id = o.job_id AND p.status = 'pending' AND p.event_id < o.event_id)
-        ORDER BY o.event_id LIMIT ${limit}`
-      return yield* Effect.orDie(decode(rows))
+    const due = Effect.fn("WebhookOutbox.due")(function*(now: number, bounds: DueBounds) {
+      // Each step of `receivers` is one seek in the index (a loose index scan), so a receiver's
+      // backlog is never walked to find the next receiver. The hints pin the plans that stop at
+      // their limits (migrations 0004, 0006, 0009).
+      const rows = yield* sql`WITH RECURSIVE receivers (url, n) AS (
+          SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+            WHERE status = 'pending' AND url > ${bounds.after}), 1
+          UNION ALL
+          SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+            WHERE status = 'pending' AND url > r.url), r.n + 1
+          FROM receivers r WHERE r.url IS NOT NULL AND r.n < ${bounds.receivers})
+        SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.payload, o.attempts
+        FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
+          SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
+          WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
+            AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
+              WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
+          ORDER BY d.event_id LIMIT ${bounds.perReceiver})
+        WHERE r.url IS NOT NULL`
+      const read = yield* Effect.orDie(decode(rows))
+      const receivers: Array<string> = []
+      const events: Array<OutboxEvent> = []
+      for (const row of read) {
+        if (receivers[receivers.length - 1] !== row.receiver) receivers.push(row.receiver)
+        if (row.eventId === null) continue
+        const { attempts, eventId, jobId, payload, url } = row
+        events.push(new OutboxEvent({ eventId, jobId, url, payload, attempts }))
+      }
+      return { receivers, events } as const
     })
 
     /** Marks events delivered, each by the attempt that is in flight (one more than its row counts). */
@@ -60,7 +96,7 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
         WHERE event_id = ${eventId}`
     })
 
-    /** Events not yet delivered or given up (read from the pending index alone). */
+    /** Events not yet delivered or given up (read from the index of pending events alone). */
     const pendingCount = sql<{ readonly n: number }>`SELECT count(*) AS n FROM webhook_outbox WHERE status = 'pending'`.pipe(
       Effect.map((rows) => rows[0]?.n ?? 0)
     )

@@ -4,6 +4,7 @@ import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
 import { describeNetworkError, makeAgents, RequestTimedOut, sendRequest } from "../transport/NodeHttpRequest.js"
+import { shareSlots } from "./ReceiverShare.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
 
 // Retry policy: 1s, 2s, 4s … doubling, each wait capped at 5 minutes, 10 retries. That is 11 attempts
@@ -21,6 +22,12 @@ export const webhookAttemptTimeout = Duration.seconds(10)
  * burst of 270 jobs/s; 64 kept pace (ADR-0038).
  */
 export const webhookConcurrency = 64
+/**
+ * Deliveries in flight to one receiver (by URL) at most: a receiver that hangs holds 48 slots for
+ * the attempt timeout and the other 16 stay free for everyone else; one busy healthy receiver
+ * still keeps pace with a burst (ADR-0048).
+ */
+export const webhookReceiverSlots = 48
 /**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
  * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,
@@ -55,6 +62,8 @@ export interface WebhookPolicyValues {
   readonly retrySchedule: Schedule.Schedule<unknown>
   readonly attemptTimeout: Duration.DurationInput
   readonly concurrency: number
+  /** Of `concurrency`, how many one receiver may hold. */
+  readonly receiverSlots: number
   readonly pollInterval: Duration.DurationInput
 }
 
@@ -67,6 +76,7 @@ export class WebhookPolicy extends Context.Reference<WebhookPolicy>()("foreman/W
     retrySchedule: webhookRetrySchedule(),
     attemptTimeout: webhookAttemptTimeout,
     concurrency: webhookConcurrency,
+    receiverSlots: webhookReceiverSlots,
     pollInterval: webhookPollInterval
   })
 }) {}
@@ -203,17 +213,44 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       )
     })
 
-    /** Starts a delivery for each due job that has none in flight, up to the concurrency limit. */
+    // Deliveries in flight per receiver URL, for the share of free slots each gets.
+    const receiverLoad = new Map<string, number>()
+    const receiverSlots = Math.min(policy.receiverSlots, policy.concurrency)
+    // Where the next read of receivers goes on, when the last one stopped at its bound ("" from the first).
+    let nextReceiver = ""
+
+    /**
+     * Due events of up to `concurrency` receivers. With more receivers than that, each read goes on
+     * after the last one read, and the read that reaches the end starts the next one from the first.
+     */
+    const readDue = Effect.gen(function*() {
+      const free = policy.concurrency - inFlight.size
+      // A job in flight has its head event read again, so ask for that many more per receiver.
+      const bounds = { after: nextReceiver, receivers: policy.concurrency, perReceiver: Math.min(free, receiverSlots) + inFlight.size }
+      const due = yield* outbox.due(yield* Clock.currentTimeMillis, bounds)
+      nextReceiver = due.receivers.length === bounds.receivers ? due.receivers[due.receivers.length - 1] ?? "" : ""
+      return due.events
+    })
+
+    const release = (event: OutboxEvent) =>
+      Effect.sync(() => {
+        inFlight.delete(event.jobId)
+        const load = (receiverLoad.get(event.url) ?? 1) - 1
+        if (load > 0) receiverLoad.set(event.url, load)
+        else receiverLoad.delete(event.url)
+      })
+
+    /** Starts deliveries for due jobs that have none in flight, shared among receivers, up to the concurrency limit. */
     const scan = Effect.gen(function*() {
       yield* markDelivered
       const free = policy.concurrency - inFlight.size
       if (free <= 0) return
-      const due = yield* outbox.due(yield* Clock.currentTimeMillis, free + inFlight.size)
-      const fresh = due.filter((event) => !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId)).slice(0, free)
-      yield* Effect.forEach(fresh, (event) => {
+      const due = yield* readDue
+      const candidates = due.filter((event) => !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId))
+      yield* Effect.forEach(shareSlots(candidates, free, receiverSlots, receiverLoad), (event) => {
         inFlight.add(event.jobId)
         // Free the job's slot before ringing, so the scan that follows sees its next event.
-        const done = Effect.sync(() => inFlight.delete(event.jobId)).pipe(Effect.zipRight(wake))
+        const done = Effect.zipRight(release(event), wake)
         return FiberSet.run(deliveries, deliver(event).pipe(Effect.ensuring(done)))
       }, { discard: true })
     })

@@ -178,6 +178,7 @@ describe("WebhookDispatcher", () => {
           retrySchedule: webhookRetrySchedule("1 minute", "1 minute", 1),
           attemptTimeout: "4 seconds",
           concurrency: 3,
+          receiverSlots: 3,
           pollInterval: "50 millis"
         }
       })
@@ -192,6 +193,86 @@ describe("WebhookDispatcher", () => {
       expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(3)
     }).pipe(Effect.scoped))
 
+  // Events used to go out oldest first, so another receiver's backlog took every slot and a
+  // healthy receiver's events waited for it: 277 s behind 320 jobs at a hanging receiver.
+  it.live("a hanging receiver holds its share of slots, not all: another receiver's events go at once", () =>
+    Effect.gen(function*() {
+      const hanging = yield* startReceiver(() => "hang")
+      const healthy = yield* startReceiver()
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          retrySchedule: webhookRetrySchedule("10 millis", "10 millis", 3),
+          attemptTimeout: "20 seconds",
+          concurrency: 8,
+          receiverSlots: 6,
+          pollInterval: "50 millis"
+        }
+      })
+      const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => `stuck ${i}`), (content) => submit(foreman, hanging.url, content))
+      yield* until(finished(foreman, stuck.map((job) => job.id)))
+      yield* until(Effect.sync(() => hanging.received.length >= 6))
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]), "10 seconds")
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      // All within the first attempts' 20 s deadline: the hanging receiver never got past its 6 slots.
+      expect(hanging.received).toHaveLength(6)
+      expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(6)
+    }).pipe(Effect.scoped))
+
+  it.live("a receiver that fails at once does not crowd out another: its retries share the slots", () =>
+    Effect.gen(function*() {
+      const failing = yield* startReceiver(() => 500)
+      const healthy = yield* startReceiver()
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          // 41 attempts 50 ms apart: each of the failing receiver's events lives for seconds.
+          retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
+          attemptTimeout: "5 seconds",
+          concurrency: 8,
+          receiverSlots: 6,
+          pollInterval: "50 millis"
+        }
+      })
+      const failed = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `failing ${i}`), (content) => submit(foreman, failing.url, content))
+      yield* until(finished(foreman, failed.map((job) => job.id)))
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]))
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      // Oldest first, the failing receiver's due retries filled every scan until each was given up.
+      const counts = yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))
+      expect(counts.dead).toBe(0)
+      expect(counts.pending).toBeGreaterThanOrEqual(40)
+    }).pipe(Effect.scoped))
+
+  it.live("with more receivers than one read takes, the reads go round them all", () =>
+    Effect.gen(function*() {
+      const first = yield* startReceiver()
+      const second = yield* startReceiver()
+      // URLs with the failing receiver's as a prefix sort before the healthy one's.
+      const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
+      yield* failing.answerWith(() => 500)
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
+          attemptTimeout: "5 seconds",
+          // A read takes 3 receivers; 5 failing ones come before the healthy one.
+          concurrency: 3,
+          receiverSlots: 1,
+          pollInterval: "50 millis"
+        }
+      })
+      const failed = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
+        submit(foreman, `${failing.url}?receiver=${i % 5}`, `failing ${i}`))
+      yield* until(finished(foreman, failed.map((job) => job.id)))
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]))
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      expect((yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))).dead).toBe(0)
+    }).pipe(Effect.scoped))
+
   it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
     Effect.gen(function*() {
       const receiver = yield* startReceiver((_, n) => n === 1 ? "hang" : n === 2 ? "stall" : 200)
@@ -202,6 +283,7 @@ describe("WebhookDispatcher", () => {
           retrySchedule: webhookRetrySchedule("50 millis", "1 second", 5),
           attemptTimeout: "400 millis",
           concurrency: 16,
+          receiverSlots: 16,
           pollInterval: "50 millis"
         }
       })
