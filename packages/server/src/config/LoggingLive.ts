@@ -1,10 +1,12 @@
 import { Effect, Layer, Logger } from "effect"
 import { ForemanConfig, type LogFormat } from "./ForemanConfig.js"
 
+// `Logger.jsonLogger` and `Logger.logfmtLogger` only format a line; without `withConsoleLog` they
+// print nothing, and a daemon set to json or logfmt was silent.
 const loggers: Record<LogFormat, Logger.Logger<unknown, void>> = {
   text: Logger.defaultLogger,
-  logfmt: Logger.logfmtLogger,
-  json: Logger.jsonLogger,
+  logfmt: Logger.withConsoleLog(Logger.logfmtLogger),
+  json: Logger.withConsoleLog(Logger.jsonLogger),
   pretty: Logger.prettyLoggerDefault
 }
 
