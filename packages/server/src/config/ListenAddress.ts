@@ -1,7 +1,8 @@
 import { Either } from "effect"
 
 export interface ListenAddress {
-  readonly host: string
+  /** Undefined for every interface, IPv6 and IPv4 (Node listens on `::`, or `0.0.0.0` without IPv6), as Go's `:8080` does. */
+  readonly host: string | undefined
   readonly port: number
 }
 
@@ -13,5 +14,5 @@ export const parseListenAddress = (input: string): Either.Either<ListenAddress, 
     return Either.left(`expected host:port or :port (like :8080 or 127.0.0.1:8080), got "${input}"`)
   }
   const host = match[1] ?? match[2] ?? ""
-  return Either.right({ host: host === "" ? "0.0.0.0" : host, port })
+  return Either.right({ host: host === "" ? undefined : host, port })
 }

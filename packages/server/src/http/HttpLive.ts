@@ -4,7 +4,7 @@ import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ForemanApi } from "@foreman/domain"
 import { Effect, Layer } from "effect"
-import { createServer } from "node:http"
+import { createServer, type Server } from "node:http"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { MetricsExporter } from "../metrics/MetricsExporter.js"
 import { authMiddleware } from "./AuthMiddleware.js"
@@ -51,13 +51,23 @@ export const HttpAppLive = Layer.unwrapEffect(
   HttpMiddleware.withTracerDisabledWhen(() => true)
 )
 
-/** The Node HTTP server on FOREMAN_ADDR, and the node:http server under it for the drain. */
+/**
+ * The Node HTTP server on FOREMAN_ADDR, and the node:http server under it for the drain. It is
+ * bound before the rest of the daemon is built (ForemanServerLive), so a port in use stops start-up
+ * before the worker has claimed a job; until the app is served, requests get a 503.
+ */
 export const NodeServerLive = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     // Registered before the platform's handler, so it sees a HEAD for its own GET routes as a GET.
-    const server = yield* Effect.sync(() =>
-      createServer({ keepAliveTimeout: 65_000 }, (request) => {
+    const server: Server = yield* Effect.sync(() =>
+      createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
+        // Until the platform adds its own listener, nobody else would ever answer.
+        if (server.listenerCount("request") === 1) {
+          response.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "1" })
+          response.end(startingBody)
+          return
+        }
         if (request.method === "HEAD" && servesHeadAsGet(request.url ?? "")) request.method = "GET"
       })
     )
@@ -69,10 +79,26 @@ export const NodeServerLive = Layer.unwrapEffect(
 )
 
 /**
- * The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port.
- * The drain is built last so that at a stop it runs first, while the app still answers (ADR-0042).
+ * "Listening on …" once the app is served. Read from node:http itself: the platform reports `::`
+ * as 0.0.0.0, and prints an IPv6 host without the brackets a URL needs.
  */
-export const HttpLive = ServerDrainLive.pipe(
-  Layer.provideMerge(HttpAppLive.pipe(HttpServer.withLogAddress)),
-  Layer.provideMerge(NodeServerLive)
-)
+const withListeningLog = <A, E, R>(layer: Layer.Layer<A, E, R>) =>
+  Layer.effectDiscard(
+    Effect.flatMap(NodeServer, (server) => {
+      const address = server.address()
+      if (address === null || typeof address === "string") return Effect.log(`Listening on ${address}`)
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address
+      return Effect.log(`Listening on http://${host}:${address.port}`)
+    })
+  ).pipe(Layer.provideMerge(layer))
+
+const startingBody = JSON.stringify({ error: "foreman is starting; try again in a moment" })
+
+/**
+ * The app served on a bound NodeServerLive. The drain is built last so that at a stop it runs
+ * first, while the app still answers (ADR-0042).
+ */
+export const HttpServedLive = ServerDrainLive.pipe(Layer.provideMerge(HttpAppLive.pipe(withListeningLog)))
+
+/** The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port. */
+export const HttpLive = HttpServedLive.pipe(Layer.provideMerge(NodeServerLive))

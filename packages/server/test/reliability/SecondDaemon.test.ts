@@ -3,6 +3,9 @@ import type { JobView } from "@foreman/domain"
 import { OllamaSim } from "@foreman/ollama-sim"
 import { Effect } from "effect"
 import { join } from "node:path"
+import { createServer } from "node:net"
+import { Store } from "../../src/store/Store.js"
+import { queueJob, seedDatabase } from "../store/seed.js"
 import { freePort } from "../support/daemon.js"
 import { postJson } from "../support/foreman.js"
 import { tempDir } from "../support/tempDir.js"
@@ -60,5 +63,33 @@ describe("one daemon per database", () => {
       yield* awaitReady(`http://127.0.0.1:${secondPort}`, third)
       const seen = yield* Effect.promise(() => fetch(`http://127.0.0.1:${secondPort}/jobs/${job_id}`).then((r) => r.json() as Promise<JobView>))
       expect(seen.state).toBe("done")
+    }).pipe(Effect.scoped), 120_000)
+
+  // The port used to be bound last: the worker had already claimed a queued job and sent it to the
+  // target, and the stop then put it back, 7 s after the "cannot listen" line.
+  it.live("a daemon whose port is taken exits 1 with one line before it runs any job", () =>
+    Effect.gen(function*() {
+      const sim = yield* OllamaSim.start()
+      const dbPath = join(yield* tempDir, "foreman.db")
+      const queued = yield* seedDatabase(dbPath, queueJob("async"))
+      const port = yield* freePort
+      const taken = createServer()
+      yield* Effect.acquireRelease(
+        Effect.async<void>((resume) => {
+          taken.listen(port, "127.0.0.1", () => resume(Effect.void))
+        }),
+        () => Effect.sync(() => taken.close())
+      )
+      const daemon = yield* spawnForeman({ FOREMAN_ADDR: `127.0.0.1:${port}`, FOREMAN_OLLAMA_URL: sim.url, FOREMAN_DB_PATH: dbPath })
+      const exit = yield* Effect.promise(() => daemon.exited).pipe(
+        Effect.timeoutFail({ duration: "60 seconds", onTimeout: () => new Error(`the daemon kept running:\n${daemon.output()}`) })
+      )
+      expect(exit).toEqual({ code: 1, signal: null })
+      const output = daemon.output().trim()
+      expect(output).toMatch(/^foreman: cannot listen: .*EADDRINUSE/)
+      expect(output.split("\n")).toHaveLength(1)
+      expect((yield* sim.requests).filter((r) => r.path === "/api/chat" || r.path === "/api/generate")).toEqual([])
+      const job = yield* seedDatabase(dbPath, Effect.flatMap(Store, (store) => store.get(queued.id)))
+      expect(job).toMatchObject({ state: "queued", attempt: 0, startedAt: null })
     }).pipe(Effect.scoped), 120_000)
 })
