@@ -11,7 +11,7 @@ describe("ForemanConfig", () => {
   it.effect("has the documented defaults", () =>
     Effect.gen(function*() {
       const config = yield* Effect.flatMap(load({}), Either.match({ onLeft: Effect.die, onRight: Effect.succeed }))
-      expect(config.addr).toEqual({ host: "0.0.0.0", port: 8080 })
+      expect(config.addr).toEqual({ host: undefined, port: 8080 })
       expect(config.ollamaUrl).toBe("http://127.0.0.1:11434")
       expect(config.dbPath).toBe("foreman.db")
       expect(Duration.toMillis(config.pollInterval)).toBe(30_000)
@@ -64,6 +64,8 @@ describe("ForemanConfig", () => {
     ["FOREMAN_ORIGINS", "app.example.com"],
     ["FOREMAN_JOB_TTL", "0s"],
     ["FOREMAN_JOB_TTL", "0"],
+    ["FOREMAN_MAX_WAIT", "0"],
+    ["FOREMAN_MAX_WAIT", "0s"],
     ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/?key=1"],
     ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/ollama#x"]
   ] as const) {
@@ -129,7 +131,7 @@ describe("Go durations and listen addresses", () => {
   })
 
   it("parses :port, host:port and [v6]:port", () => {
-    expect(parseListenAddress(":8080")).toEqual(Either.right({ host: "0.0.0.0", port: 8080 }))
+    expect(parseListenAddress(":8080")).toEqual(Either.right({ host: undefined, port: 8080 }))
     expect(parseListenAddress("[::1]:80")).toEqual(Either.right({ host: "::1", port: 80 }))
     expect(Either.isLeft(parseListenAddress("localhost"))).toBe(true)
     expect(Either.isLeft(parseListenAddress(":99999"))).toBe(true)

@@ -44,6 +44,15 @@ const parseUrl = (raw: string): Either.Either<string, string> => {
 const positiveDuration = (raw: string): Either.Either<Duration.Duration, string> =>
   Either.filterOrLeft(parseGoDuration(raw), Duration.greaterThan(Duration.zero), () => `must be more than 0, got "${raw}"`)
 
+// Zero would make every queued job overdue: strict first-in-first-out, a swap per model change.
+// Someone writing 0 almost surely meant "off", which is leaving it unset.
+const maxWaitDuration = (raw: string): Either.Either<Duration.Duration, string> =>
+  Either.filterOrLeft(
+    parseGoDuration(raw),
+    Duration.greaterThan(Duration.zero),
+    () => `must be more than 0 (leave it unset for pure drain-by-model; 0 would run every job first-in-first-out), got "${raw}"`
+  )
+
 /** keep_alive goes to Ollama verbatim: a number of seconds (`-1` pins forever) or a duration string. */
 const parseKeepAlive = (raw: string): Either.Either<string | number, string> => {
   const text = raw.trim()
@@ -114,7 +123,7 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
         )
       ),
       maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
-      maxWait: optionalParsed("FOREMAN_MAX_WAIT", parseGoDuration),
+      maxWait: optionalParsed("FOREMAN_MAX_WAIT", maxWaitDuration),
       extraOrigins: parsed("FOREMAN_ORIGINS", "", parseOrigins),
       logFormat: parsed("FOREMAN_LOG_FORMAT", "text", parseLogFormat),
       logLevel: parsed("FOREMAN_LOG_LEVEL", "info", parseLogLevel)
