@@ -170,6 +170,13 @@ describe("async jobs API", () => {
       expect(lostEarly.map((e) => e.state)).toEqual(["done"])
       const reconnect = yield* get(`${foreman.url}/jobs/${id}/events`, { headers: { "last-event-id": lostEarly[0]?.event_id ?? "" } })
       expect([reconnect.status, yield* text(reconnect)]).toEqual([204, ""])
+      // One that followed the job to its end holds the terminal event itself, minted the very
+      // millisecond the job finished: it is done too, and must not get the end a second time.
+      const followedToTheEnd = yield* get(`${foreman.url}/jobs/${id}/events`, { headers: { "last-event-id": events.at(-1)?.event_id ?? "" } })
+      expect([followedToTheEnd.status, yield* text(followedToTheEnd)]).toEqual([204, ""])
+      // An id that is no event of ours proves nothing was seen.
+      const garbled = yield* sseEvents(yield* get(`${foreman.url}/jobs/${id}/events`, { headers: { "last-event-id": "zzz" } }))
+      expect(garbled.map((e) => e.state)).toEqual(["done"])
       const running = yield* submit(foreman.url, chatJob("still going"))
       const followed = yield* sseEvents(yield* get(`${foreman.url}/jobs/${running}/events`, { headers: { "last-event-id": "01ARZ3NDEKTSV4RRFFQ69G5FAV" } }))
       expect(followed.map((e) => e.state).at(-1)).toBe("done")

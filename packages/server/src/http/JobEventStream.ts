@@ -12,6 +12,19 @@ const frame = (event: JobEvent) => encoder.encode(`id: ${event.event_id}\nevent:
 // A comment line now and then keeps proxies from closing a connection that is quiet while queued.
 const heartbeat = Stream.repeatEffectWithSchedule(Effect.succeed(encoder.encode(": keep-alive\n\n")), Schedule.spaced(Duration.seconds(15)))
 
+const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
+
+/**
+ * Whether the client's Last-Event-ID is the job's terminal event, or an event (a snapshot) minted
+ * after the job finished. The terminal event is minted in the millisecond the job finished, so the
+ * time alone cannot tell it from a `working` event of that millisecond. Anything not a ULID proves
+ * nothing was seen.
+ */
+const sawEventOf = (lastEventId: string, terminalEventId: string | null, finishedAt: number): boolean => {
+  const id = lastEventId.trim().toUpperCase()
+  return ulid.test(id) && (id === terminalEventId || id.slice(0, 10) > ulidTimePrefix(finishedAt))
+}
+
 /**
  * GET /jobs/{id}/events: Server-Sent Events carrying the job's state events — the current state
  * first, then each change as it happens — closing after a terminal one.
@@ -26,8 +39,8 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
     /**
      * `lastEventId`: the Last-Event-ID a browser's EventSource sends when it reconnects after the
      * stream closed. A finished job is answered 204, the one answer that stops EventSource
-     * reconnecting (every 3 s, for ever), once the client has an event minted after the job
-     * finished; one that lost the connection before the end gets the final state first.
+     * reconnecting (every 3 s, for ever), once the client has the terminal event or one minted
+     * after it; one that lost the connection before the end gets the final state first.
      */
     const open = (id: JobId, lastEventId?: string) =>
       Effect.gen(function*() {
@@ -37,8 +50,7 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
         const closeOnError = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tapErrorCause(effect, () => Scope.close(scope, Exit.void))
         const job = yield* store.get(id).pipe(closeOnError)
-        const sawTheEnd = lastEventId !== undefined && job.finishedAt !== null &&
-          lastEventId.slice(0, 10).toUpperCase() > ulidTimePrefix(job.finishedAt)
+        const sawTheEnd = lastEventId !== undefined && job.finishedAt !== null && sawEventOf(lastEventId, job.eventId, job.finishedAt)
         if (isTerminal(job.state) && sawTheEnd) {
           yield* Scope.close(scope, Exit.void)
           return HttpServerResponse.empty({ status: 204 })

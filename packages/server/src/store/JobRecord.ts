@@ -19,7 +19,9 @@ export class JobRecord extends Schema.Class<JobRecord>("JobRecord")({
   createdAt: Schema.Number,
   updatedAt: Schema.Number,
   startedAt: Schema.NullOr(Schema.Number),
-  finishedAt: Schema.NullOr(Schema.Number)
+  finishedAt: Schema.NullOr(Schema.Number),
+  /** The id of the event that announced the current state (null on rows older than migration 0005). */
+  eventId: Schema.NullOr(Schema.String)
 }) {}
 
 export interface NewJob {

@@ -107,7 +107,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
       })
     })
 
-    const record = (job: NewJob, now: number) =>
+    const record = (job: NewJob, now: number, eventId: string) =>
       JobRecord.make({
         ...job,
         api: job.api ?? "native",
@@ -120,14 +120,18 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         createdAt: decodeTime(job.id),
         updatedAt: now,
         startedAt: null,
-        finishedAt: null
+        finishedAt: null,
+        eventId
         // Typed fields we just built: validating them again costs ~5 % of a submit's CPU.
       }, true)
 
-    const queuedRow = (job: NewJob, now: number) => ({ record: record(job, now), eventId: nextEventId() })
+    const queuedRow = (job: NewJob, now: number) => {
+      const eventId = nextEventId()
+      return { record: record(job, now, eventId), eventId }
+    }
 
     const writeQueued = (rows: ReadonlyArray<ReturnType<typeof queuedRow>>) =>
-      sql`INSERT INTO jobs ${sql.insert(rows.map(({ eventId, record }) => ({ ...record, eventId })))}`
+      sql`INSERT INTO jobs ${sql.insert(rows.map(({ record }) => ({ ...record })))}`
 
     const insert = Effect.fn("Store.insert")(function*(job: NewJob) {
       const row = queuedRow(job, Date.now())
@@ -252,7 +256,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
         const resolved = yield* Effect.forEach(interrupted, (job) =>
           job.attempt >= job.maxAttempts
             ? transitionUnsafe(job.id, job.state, "failed", {
-              error: `foreman stopped unexpectedly during all ${job.attempt} attempts of this job; not retried (FOREMAN_MAX_ATTEMPTS)`,
+              error: `foreman stopped unexpectedly during ${job.attempt === 1 ? "the only attempt" : `all ${job.attempt} attempts`} of this job; not retried (FOREMAN_MAX_ATTEMPTS)`,
               errorStatus: 500
             }, [])
             : transitionUnsafe(job.id, job.state, "queued", {}, []))
