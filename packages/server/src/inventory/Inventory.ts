@@ -135,7 +135,7 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     if (first.degraded) {
       yield* Effect.logWarning(
         `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
-          `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`pnpm foreman sim\`.`
+          `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`foreman sim\` (\`npx -y pnpm@10 foreman sim\` in a checkout).`
       ).pipe(Effect.annotateLogs("error", Option.getOrElse(first.lastError, () => "")))
     }
     yield* Effect.forkScoped(loop)
