@@ -1,7 +1,7 @@
 import { Layer } from "effect"
 import { ForemanConfig } from "./config/ForemanConfig.js"
 import { LoggingLive } from "./config/LoggingLive.js"
-import { HttpServedLive, NodeServerLive } from "./http/HttpLive.js"
+import { HttpLive, ListenPreflightLive } from "./http/HttpLive.js"
 import { EmbedWarmer } from "./inventory/EmbedWarmer.js"
 import { Inventory } from "./inventory/Inventory.js"
 import { JobAwaiter } from "./jobs/JobAwaiter.js"
@@ -31,11 +31,10 @@ export const ForemanCoreLive = Layer.mergeAll(Jobs.Default, JobAwaiter.Default, 
 
 /**
  * The whole daemon: core services plus the HTTP server on FOREMAN_ADDR, logging as configured.
- * The port is bound first: one in use stops start-up before the worker runs a job.
+ * FOREMAN_ADDR is tried first: a port in use stops start-up before the worker runs a job.
  */
-export const ForemanServerLive = HttpServedLive.pipe(
-  Layer.provideMerge(ForemanCoreLive),
-  Layer.provideMerge(NodeServerLive),
+export const ForemanServerLive = HttpLive.pipe(
+  Layer.provideMerge(ForemanCoreLive.pipe(Layer.provide(ListenPreflightLive))),
   Layer.provide(LoggingLive)
 )
 

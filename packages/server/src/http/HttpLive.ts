@@ -1,10 +1,12 @@
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { ForemanApi } from "@foreman/domain"
 import { Effect, Layer } from "effect"
-import { createServer, type Server } from "node:http"
+import { createServer } from "node:http"
+import { createServer as createNetServer } from "node:net"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { MetricsExporter } from "../metrics/MetricsExporter.js"
 import { authMiddleware } from "./AuthMiddleware.js"
@@ -52,22 +54,27 @@ export const HttpAppLive = Layer.unwrapEffect(
 )
 
 /**
- * The Node HTTP server on FOREMAN_ADDR, and the node:http server under it for the drain. It is
- * bound before the rest of the daemon is built (ForemanServerLive), so a port in use stops start-up
- * before the worker has claimed a job; until the app is served, requests get a 503.
+ * Fails as the listen would (port in use, an address not on this machine) by binding FOREMAN_ADDR
+ * and letting it go at once. The daemon runs it before anything else, so such a mistake stops
+ * start-up before the worker has claimed a job; the real listen comes last, so callers are
+ * refused, not left unanswered, until every route is ready.
  */
+export const ListenPreflightLive = Layer.effectDiscard(
+  Effect.flatMap(ForemanConfig, ({ addr }) =>
+    Effect.async<void, HttpServerError.ServeError>((resume) => {
+      const probe = createNetServer()
+      probe.once("error", (cause) => resume(Effect.fail(new HttpServerError.ServeError({ cause }))))
+      probe.listen({ port: addr.port, host: addr.host }, () => probe.close(() => resume(Effect.void)))
+    }))
+)
+
+/** The Node HTTP server on FOREMAN_ADDR, and the node:http server under it for the drain. */
 export const NodeServerLive = Layer.unwrapEffect(
   Effect.gen(function*() {
     const config = yield* ForemanConfig
     // Registered before the platform's handler, so it sees a HEAD for its own GET routes as a GET.
-    const server: Server = yield* Effect.sync(() =>
-      createServer({ keepAliveTimeout: 65_000 }, (request, response) => {
-        // Until the platform adds its own listener, nobody else would ever answer.
-        if (server.listenerCount("request") === 1) {
-          response.writeHead(503, { "content-type": "application/json; charset=utf-8", "retry-after": "1" })
-          response.end(startingBody)
-          return
-        }
+    const server = yield* Effect.sync(() =>
+      createServer({ keepAliveTimeout: 65_000 }, (request) => {
         if (request.method === "HEAD" && servesHeadAsGet(request.url ?? "")) request.method = "GET"
       })
     )
@@ -92,13 +99,11 @@ const withListeningLog = <A, E, R>(layer: Layer.Layer<A, E, R>) =>
     })
   ).pipe(Layer.provideMerge(layer))
 
-const startingBody = JSON.stringify({ error: "foreman is starting; try again in a moment" })
-
 /**
- * The app served on a bound NodeServerLive. The drain is built last so that at a stop it runs
- * first, while the app still answers (ADR-0042).
+ * The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port.
+ * The drain is built last so that at a stop it runs first, while the app still answers (ADR-0042).
  */
-export const HttpServedLive = ServerDrainLive.pipe(Layer.provideMerge(HttpAppLive.pipe(withListeningLog)))
-
-/** The app bound to FOREMAN_ADDR; the HttpServer stays visible so callers can read the bound port. */
-export const HttpLive = HttpServedLive.pipe(Layer.provideMerge(NodeServerLive))
+export const HttpLive = ServerDrainLive.pipe(
+  Layer.provideMerge(HttpAppLive.pipe(withListeningLog)),
+  Layer.provideMerge(NodeServerLive)
+)
