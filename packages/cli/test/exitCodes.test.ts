@@ -104,15 +104,20 @@ describe("exit codes", () => {
         cli(["submit", "-m", "llama3.2:1b", "-p", "a", "--webhook", "not a url"]),
         cli(["jobs", "--state", "sleeping"]),
         cli(["jobs", "--limit", "0"]),
-        cli(["job", "not-a-ulid"]),
         cli(["job"]),
         cli(["frobnicate"]),
         cli(["jobs"], { FOREMAN_URL: "localhost:8080" })
       ], { concurrency: "unbounded" })
-      for (const run of runs) {
+      // A malformed --cursor is a malformed job id, told in the same words; sent, the daemon's 400 would be exit 1.
+      const [badId, badCursor] = yield* Effect.all([
+        cli(["job", "not-a-ulid"]),
+        cli(["jobs", "--cursor", "not-a-ulid"])
+      ], { concurrency: "unbounded" })
+      for (const run of [...runs, badId, badCursor]) {
         expect(run.code, show(run)).toBe(2)
         expect(run.stderr, show(run)).not.toBe("")
       }
+      expect(badCursor.stderr).toBe(badId.stderr)
       const list = yield* listJobs(foreman.url)
       expect(list.jobs).toEqual([])
     }).pipe(Effect.scoped), 180_000)

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { startForeman } from "../../server/test/support/foreman.js"
 import { tempDir } from "../../server/test/support/tempDir.js"
-import { foremanBin, foremanCli, parsed, show } from "./support/cli.js"
+import { type CliRun, foremanBin, foremanCli, foremanShell, parsed, show } from "./support/cli.js"
 
 const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
 
@@ -139,6 +139,41 @@ describe("foreman submit / jobs / job against a live daemon", () => {
       expect(answer.stdout).toBe("gemma3:4b answers: two\n")
       // Every --json prints one JSON document: here the answer as a string.
       expect(JSON.parse(answerJson.stdout)).toBe("gemma3:4b answers: two")
+    }).pipe(Effect.scoped), 180_000)
+
+  it.live("jobs: the \"more:\" hint repeats the filters and limit given, and pasted into a shell gives the next page", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const cli = (...args: ReadonlyArray<string>) => foremanCli(args, { url: foreman.url })
+      const submit = (model: string) => cli("submit", "-m", model, "-p", "page me", "--wait", "--json").pipe(Effect.map(parsed<JobView>))
+      // One at a time, so newest first is this order reversed: C, F, B, L, A. F and L fail a filter each.
+      const a = yield* submit("gemma3:4b")
+      yield* submit("llama3.2:1b")
+      const b = yield* submit("gemma3:4b")
+      yield* foreman.sim.failNext(1, 500, "boom")
+      expect((yield* submit("gemma3:4b")).state).toBe("failed")
+      const c = yield* submit("gemma3:4b")
+
+      /** The rows' ids and the hint a human run printed. */
+      const page = (run: CliRun) => {
+        expect(run.code, show(run)).toBe(0)
+        const ids = run.stdout.trimEnd().split("\n").slice(1).map((row) => row.split(/\s+/)[0])
+        const hint = /^more: (.*)$/m.exec(run.stderr)?.[1]
+        return { ids, hint }
+      }
+
+      // The model as a user might type it (foreman trims it): a space the shell must be given quoted.
+      const first = page(yield* cli("jobs", "--state", "done", "--model", "Gemma3:4b ", "-n", "1"))
+      expect(first).toEqual({ ids: [c.id], hint: `foreman jobs --state done --model 'Gemma3:4b ' --limit 1 --cursor ${c.id}` })
+      const second = page(yield* foremanShell(first.hint ?? "", { url: foreman.url }))
+      expect(second).toEqual({ ids: [b.id], hint: `foreman jobs --state done --model 'Gemma3:4b ' --limit 1 --cursor ${b.id}` })
+      const last = page(yield* foremanShell(second.hint ?? "", { url: foreman.url }))
+      expect(last).toEqual({ ids: [a.id], hint: undefined })
+
+      // The cursor is a job id, so case-insensitive as the daemon takes it; only the flags given are repeated.
+      const lowerCased = page(yield* cli("jobs", "-n", "2", "--cursor", c.id.toLowerCase()))
+      expect(lowerCased.ids[1]).toBe(b.id)
+      expect(lowerCased.hint).toBe(`foreman jobs --limit 2 --cursor ${b.id}`)
     }).pipe(Effect.scoped), 180_000)
 
   it.live("ps, tags and health, human and --json", () =>

@@ -43,3 +43,7 @@ export const bytes = (size: number | undefined): string => {
 
 /** Pretty JSON for `--json`: stable, indented, one document per command. */
 export const json = (value: unknown): string => JSON.stringify(value, null, 2)
+
+/** A word a POSIX shell reads back as `value`: bare when that is safe, else single-quoted. */
+export const shellWord = (value: string): string =>
+  /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`

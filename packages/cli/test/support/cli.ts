@@ -24,24 +24,45 @@ export interface CliOptions {
 // The CLI must not pick up a FOREMAN_* of whoever runs the tests.
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FOREMAN_")))
 
-/** `node <args>` as a real process: its exit code, stdout and stderr once it has exited. */
-export const nodeRun = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), stdin = "") =>
+/** `<file> <args>` as a real process: its exit code, stdout and stderr once it has exited. */
+const run = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, stdin: string) =>
   Effect.async<CliRun>((resume) => {
-    const child = spawn(process.execPath, [...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn(file, [...args], { env, stdio: ["pipe", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
     child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+    // A child may exit before reading its stdin (a quick `sh -c`): the write's EPIPE is no failure of the run.
+    child.stdin.on("error", () => {})
     child.stdin.end(stdin)
     return Effect.sync(() => void child.kill("SIGKILL"))
   })
+
+/** `node <args>` as a real process: its exit code, stdout and stderr once it has exited. */
+export const nodeRun = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), stdin = "") =>
+  run(process.execPath, args, env, stdin)
 
 /** `foreman <args>` as a real process: its exit code, stdout and stderr once it has exited. */
 export const foremanCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
   nodeRun(
     [bin, ...args],
     { ...cleanEnv(), ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }), ...options.env },
+    options.stdin ?? ""
+  )
+
+/** A command line run by a POSIX shell (`/bin/sh -c`), where `foreman` is this CLI: what a user pasting it gets. */
+export const foremanShell = (commandLine: string, options: CliOptions = {}) =>
+  run(
+    "/bin/sh",
+    ["-c", `foreman() { "$TEST_NODE" "$TEST_FOREMAN_BIN" "$@"; }\n${commandLine}`],
+    {
+      ...cleanEnv(),
+      TEST_NODE: process.execPath,
+      TEST_FOREMAN_BIN: bin,
+      ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }),
+      ...options.env
+    },
     options.stdin ?? ""
   )
 
