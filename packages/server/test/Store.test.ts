@@ -6,6 +6,7 @@ import * as SqliteMigrator from "@effect/sql-sqlite-node/SqliteMigrator"
 import { describe, expect, it } from "@effect/vitest"
 import { JobId, type JobState } from "@foreman/domain"
 import { Duration, Effect, Either, Fiber, Layer, Option, Schema } from "effect"
+import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { encodeTime, monotonicFactory } from "ulid"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
@@ -275,10 +276,12 @@ describe("Store", () => {
       expect(Option.map(error, (e) => e.message).pipe(Option.getOrElse(() => ""))).toContain(dbPath)
     }).pipe(Effect.scoped))
 
-  it.effect("a database SQLite cannot open (missing directory, a directory) is refused with one line naming FOREMAN_DB_PATH and the path", () =>
+  it.effect("a database SQLite cannot open (missing directory, a directory, not a database) is refused with one line naming FOREMAN_DB_PATH and the path", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
-      for (const dbPath of [join(dir, "missing", "foreman.db"), dir]) {
+      const notADatabase = join(dir, "notes.txt")
+      yield* Effect.promise(() => writeFile(notADatabase, "meeting notes, not a database: ".repeat(20)))
+      for (const dbPath of [join(dir, "missing", "foreman.db"), dir, notADatabase]) {
         const built = Layer.build(SqlLive.pipe(Layer.provide(ForemanConfig.fromRecord({ FOREMAN_DB_PATH: dbPath }))))
         const error = Either.getLeft(yield* Effect.either(Effect.scoped(built)))
         expect(Option.map(error, (e) => e._tag)).toEqual(Option.some("DatabaseUnopenable"))

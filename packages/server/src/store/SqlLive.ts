@@ -45,7 +45,14 @@ const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
     yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
     yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(sql.unsafe("COMMIT")))
   }).pipe(
-    Effect.mapError((error) => /locked|busy/i.test(`${error.message} ${error.cause}`) ? new DatabaseLocked({ path }) : error)
+    Effect.mapError((error) => {
+      if (/locked|busy/i.test(`${error.message} ${error.cause}`)) return new DatabaseLocked({ path })
+      // SQLite opens any file lazily: one that is not a database fails at the first statement.
+      const code = Predicate.hasProperty(error.cause, "code") ? error.cause.code : undefined
+      if (code === "SQLITE_NOTADB") return new DatabaseUnopenable({ path, reason: "it is not a SQLite database" })
+      if (code === "SQLITE_CORRUPT") return new DatabaseUnopenable({ path, reason: "SQLite finds it corrupt" })
+      return error
+    })
   )
 
 // The constructor reports what stops it opening the file as a defect, not a failure: a lock error
