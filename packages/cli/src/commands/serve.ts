@@ -1,9 +1,20 @@
 import * as Command from "@effect/cli/Command"
-import { Console, Effect, Layer } from "effect"
+import { ConfigProvider, Console, Effect, FiberRef, Layer, LogLevel } from "effect"
 import { limitHeapGrowth } from "../heapGrowth.js"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
 const daemon = Effect.promise(() => import("@foreman/server"))
+
+/**
+ * The configuration provider: the environment, except that a `--log-level` given on the command
+ * line wins over FOREMAN_LOG_LEVEL. @effect/cli applies that built-in option as the minimum level
+ * around the command, which the daemon's own logging layer would replace. Info, the level when no
+ * option is given, leaves FOREMAN_LOG_LEVEL in charge.
+ */
+const configProvider = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
+  LogLevel.Info === level
+    ? ConfigProvider.fromEnv()
+    : ConfigProvider.orElse(ConfigProvider.fromMap(new Map([["FOREMAN_LOG_LEVEL", level.label.toLowerCase()]])), () => ConfigProvider.fromEnv()))
 
 /**
  * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration, a database already in
@@ -13,7 +24,9 @@ const daemon = Effect.promise(() => import("@foreman/server"))
 export const serveCommand = Command.make("serve", {}, () =>
   limitHeapGrowth(process.execArgv).pipe(
     Effect.zipRight(daemon),
-    Effect.flatMap(({ ForemanServerFromEnv }) => Layer.launch(ForemanServerFromEnv)),
+    Effect.zip(configProvider),
+    Effect.flatMap(([{ ForemanServerFromEnv }, provider]) =>
+      Layer.launch(ForemanServerFromEnv.pipe(Layer.provide(Layer.setConfigProvider(provider))))),
     Effect.catchTags({
       ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
       DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
