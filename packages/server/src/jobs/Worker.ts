@@ -3,7 +3,7 @@ import { Cause, Deferred, Duration, Effect, Either, Fiber, Metric, Option, Queue
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { normalizeModel } from "../inventory/ModelName.js"
-import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
+import { ForemanMetrics, type UpstreamErrorKind } from "../metrics/ForemanMetrics.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 import { readGenerationFields } from "../ollama/GenerationFields.js"
 import { type ModelLoad, modelLoadFor } from "../ollama/ModelLoad.js"
@@ -59,7 +59,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
         Effect.tap(() => to === "queued" ? Queue.offer(doorbell, undefined) : Effect.void)
       )
 
-    const countUpstreamError = (kind: "connection" | "http") =>
+    const countUpstreamError = (kind: UpstreamErrorKind) =>
       Metric.update(ForemanMetrics.upstreamErrors.pipe(Metric.tagged("kind", kind)), 1)
 
     // The inventory re-checks every second while degraded; whichever notices the target first ends the hold.

@@ -4,6 +4,10 @@ import { Metric, MetricBoundaries } from "effect"
 // target sleeps overnight. `count` includes the +Inf bucket.
 const seconds = MetricBoundaries.exponential({ start: 0.01, factor: 2, count: 23 })
 
+/** The `kind` label of foreman_upstream_errors_total. */
+export const upstreamErrorKinds = ["connection", "http"] as const
+export type UpstreamErrorKind = typeof upstreamErrorKinds[number]
+
 /** Every metric foreman exports on /metrics, defined once. Gauges are refreshed at scrape time. */
 export const ForemanMetrics = {
   jobs: Metric.gauge("foreman_jobs", { description: "Jobs in the database, by state" }),

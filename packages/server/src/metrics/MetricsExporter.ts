@@ -5,7 +5,7 @@ import { Data, Effect, Metric } from "effect"
 import { Inventory } from "../inventory/Inventory.js"
 import { Store } from "../store/Store.js"
 import { WebhookOutbox } from "../store/WebhookOutbox.js"
-import { ForemanMetrics } from "./ForemanMetrics.js"
+import { ForemanMetrics, upstreamErrorKinds } from "./ForemanMetrics.js"
 
 export class MetricsUnavailable extends Data.TaggedError("MetricsUnavailable")<{ readonly reason: string }> {}
 
@@ -22,6 +22,17 @@ export class MetricsExporter extends Effect.Service<MetricsExporter>()("foreman/
     const serializer = new PrometheusSerializer("", false, undefined, true, true)
     const producer = yield* Metrics.makeProducer.pipe(Effect.provide(Resource.layer({ serviceName: "foreman" })))
     yield* Metrics.registerProducer(producer, () => exporter)
+
+    // A counter is exported only once updated: zero the fixed series, so rate() and absent() in a
+    // dashboard see them from the first scrape, not from the first webhook failure or swap.
+    const counters = [
+      ForemanMetrics.swaps,
+      ForemanMetrics.webhookDeliveries,
+      ForemanMetrics.webhookFailures,
+      ...(["done", "failed", "cancelled"] as const).map((state) => ForemanMetrics.jobsFinished.pipe(Metric.tagged("state", state))),
+      ...upstreamErrorKinds.map((kind) => ForemanMetrics.upstreamErrors.pipe(Metric.tagged("kind", kind)))
+    ]
+    yield* Effect.forEach(counters, (counter) => Metric.incrementBy(counter, 0), { discard: true })
 
     // Models seen queued before, so a drained model's depth drops to 0 instead of going stale.
     const seenModels = new Set<string>()
