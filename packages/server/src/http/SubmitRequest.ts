@@ -1,6 +1,6 @@
 import type { JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
-import { type GenerationFields, readGenerationFields } from "../ollama/GenerationFields.js"
+import { type GenerationFields, generationFields, parseRequestBody } from "../ollama/GenerationFields.js"
 import { readWebhookUrl } from "../webhooks/WebhookUrl.js"
 
 export interface SubmitFields extends GenerationFields {
@@ -14,15 +14,12 @@ export interface SubmitFields extends GenerationFields {
  * bytes still travel untouched.
  */
 export const readSubmitFields = (text: string): Either.Either<SubmitFields, string> =>
-  Either.flatMap(readGenerationFields(text), (fields) => {
-    const body: Record<string, unknown> = JSON.parse(text)
+  Either.flatMap(parseRequestBody(text), (body) => {
     const { endpoint, state_webhook_url } = body
     if (endpoint !== undefined && endpoint !== null && endpoint !== "chat" && endpoint !== "generate") {
       return Either.left(`endpoint must be "chat" or "generate"`)
     }
-    return Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({
-      ...fields,
-      endpoint: endpoint === "generate" ? "generate" : "chat",
-      webhookUrl
-    }))
+    const jobEndpoint: JobEndpoint = endpoint === "generate" ? "generate" : "chat"
+    return Either.flatMap(generationFields(body, "native", jobEndpoint), (fields) =>
+      Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({ ...fields, endpoint: jobEndpoint, webhookUrl })))
   })

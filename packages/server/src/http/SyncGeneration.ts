@@ -96,7 +96,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         const request = yield* HttpServerRequest.HttpServerRequest
         const body = yield* readBody(request, config.maxBody)
         const text = new TextDecoder().decode(body)
-        const fields = readGenerationFields(text, api)
+        const fields = readGenerationFields(text, api, endpoint)
         if (Either.isLeft(fields)) return wire.error(400, fields.left)
         const { model, stream } = fields.right
         if (!(yield* inventory.ensureInstalled(model))) {

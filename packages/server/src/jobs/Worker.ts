@@ -95,7 +95,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
     const callerSeesChunks = (job: JobRecord) =>
       job.mode === "sync" &&
-      Either.getOrElse(Either.map(readGenerationFields(job.payload, job.api), (f) => f.stream), () => false)
+      Either.getOrElse(Either.map(readGenerationFields(job.payload, job.api, job.endpoint), (f) => f.stream), () => false)
 
     /** Streams the job's request to the target, publishing every chunk as it arrives. */
     const generate = (job: JobRecord, progress: { delivered: boolean }) =>

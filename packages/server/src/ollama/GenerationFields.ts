@@ -1,4 +1,4 @@
-import type { JobApi } from "@foreman/domain"
+import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
 
 export interface GenerationFields {
@@ -13,15 +13,16 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 const isEmpty = (value: unknown): boolean =>
   value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
 
-/** A native chat with no messages or a generate with no prompt: Ollama only loads (or unloads) the model. */
-export const nothingToGenerate = (request: Readonly<Record<string, unknown>>): boolean =>
-  isEmpty(request.messages) && isEmpty(request.prompt)
-
 /**
- * Reads only the fields foreman acts on. The body itself travels to the target as the caller's
- * bytes, so unknown fields, `format` schemas and 20-digit integers survive untouched.
+ * A native chat with no messages or a generate with no prompt: Ollama only loads (or unloads) the
+ * model. Each endpoint reads only its own field (ChatRequest has no prompt, GenerateRequest no
+ * messages), so a stray one changes nothing.
  */
-export const readGenerationFields = (text: string, api: JobApi = "native"): Either.Either<GenerationFields, string> => {
+export const nothingToGenerate = (request: Readonly<Record<string, unknown>>, endpoint: JobEndpoint): boolean =>
+  isEmpty(endpoint === "chat" ? request.messages : request.prompt)
+
+/** The request body as a JSON object, or why it is not one. */
+export const parseRequestBody = (text: string): Either.Either<Record<string, unknown>, string> => {
   if (text.trim() === "") return Either.left("missing request body")
   let parsed: unknown
   try {
@@ -29,8 +30,19 @@ export const readGenerationFields = (text: string, api: JobApi = "native"): Eith
   } catch (error) {
     return Either.left(`invalid JSON: ${error instanceof Error ? error.message : String(error)}`)
   }
-  if (!isObject(parsed)) return Either.left("request body must be a JSON object")
-  const { model, stream, keep_alive } = parsed
+  return isObject(parsed) ? Either.right(parsed) : Either.left("request body must be a JSON object")
+}
+
+/**
+ * Reads only the fields foreman acts on. The body itself travels to the target as the caller's
+ * bytes, so unknown fields, `format` schemas and 20-digit integers survive untouched.
+ */
+export const generationFields = (
+  body: Readonly<Record<string, unknown>>,
+  api: JobApi,
+  endpoint: JobEndpoint
+): Either.Either<GenerationFields, string> => {
+  const { model, stream, keep_alive } = body
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
@@ -38,10 +50,14 @@ export const readGenerationFields = (text: string, api: JobApi = "native"): Eith
   // (nothing to generate) is answered as one JSON object whatever `stream` says.
   return Either.right({
     model,
-    stream: api === "native" ? stream !== false && !nothingToGenerate(parsed) : stream === true,
+    stream: api === "native" ? stream !== false && !nothingToGenerate(body, endpoint) : stream === true,
     hasKeepAlive: keep_alive !== undefined && keep_alive !== null
   })
 }
+
+/** `parseRequestBody`, then `generationFields`. */
+export const readGenerationFields = (text: string, api: JobApi, endpoint: JobEndpoint): Either.Either<GenerationFields, string> =>
+  Either.flatMap(parseRequestBody(text), (body) => generationFields(body, api, endpoint))
 
 /**
  * Adds `keep_alive` as the last field of the caller's JSON object without re-serialising it. Last,

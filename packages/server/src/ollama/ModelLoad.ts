@@ -50,7 +50,7 @@ export const modelLoadFor = (
   const options = native && isObject(request.options) ? { options: request.options } : {}
   const keepAliveField = Option.match(keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
   return {
-    unloadOnly: native && nothingToGenerate(request) && isZeroKeepAlive(request.keep_alive),
+    unloadOnly: native && nothingToGenerate(request, job.endpoint) && isZeroKeepAlive(request.keep_alive),
     path: chat ? "/api/chat" : "/api/generate",
     body: JSON.stringify({ model, ...(chat ? { messages: [] } : {}), ...options, ...keepAliveField })
   }

@@ -11,6 +11,9 @@ describe("modelLoadFor: which requests only unload", () => {
   it("a zero keep_alive, however Ollama would read it, with nothing to generate", () => {
     for (const keep_alive of [0, 0.0000000001, "0", "0s", "-0s", "+0", "0h0m"]) expect(unloads({ keep_alive }), String(keep_alive)).toBe(true)
     expect(unloads({ keep_alive: 0, messages: [] }, "chat")).toBe(true)
+    // Each endpoint reads only its own field: Ollama's ChatRequest has no prompt, GenerateRequest no messages.
+    expect(unloads({ keep_alive: 0, messages: [], prompt: "stray" }, "chat")).toBe(true)
+    expect(unloads({ keep_alive: 0, messages: [{ role: "user", content: "stray" }] }, "generate")).toBe(true)
   })
 
   it("not a keep_alive that keeps, nor a request with something to generate", () => {

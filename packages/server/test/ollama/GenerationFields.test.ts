@@ -1,0 +1,26 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Either } from "effect"
+import { readGenerationFields } from "../../src/ollama/GenerationFields.js"
+
+const streams = (body: Record<string, unknown>, endpoint: "chat" | "generate") =>
+  Either.map(readGenerationFields(JSON.stringify({ model: "m", ...body }), "native", endpoint), (fields) => fields.stream)
+
+describe("readGenerationFields", () => {
+  it("a native request streams unless it says not to, or only loads the model (Ollama answers one object)", () => {
+    expect(streams({ messages: [{ role: "user", content: "hi" }] }, "chat")).toEqual(Either.right(true))
+    expect(streams({ messages: [{ role: "user", content: "hi" }], stream: false }, "chat")).toEqual(Either.right(false))
+    expect(streams({ messages: [] }, "chat")).toEqual(Either.right(false))
+    expect(streams({ prompt: "" }, "generate")).toEqual(Either.right(false))
+    // A field of the other endpoint is not read: Ollama's ChatRequest has no prompt, GenerateRequest no messages.
+    expect(streams({ messages: [], prompt: "stray" }, "chat")).toEqual(Either.right(false))
+    expect(streams({ messages: [{ role: "user", content: "stray" }] }, "generate")).toEqual(Either.right(false))
+    expect(streams({ prompt: "hi", messages: [] }, "generate")).toEqual(Either.right(true))
+  })
+
+  it("names what is wrong with a body it cannot use", () => {
+    expect(readGenerationFields("", "native", "chat")).toEqual(Either.left("missing request body"))
+    expect(readGenerationFields("[1]", "native", "chat")).toEqual(Either.left("request body must be a JSON object"))
+    expect(readGenerationFields(`{"stream":true}`, "native", "chat")).toEqual(Either.left("model is required"))
+    expect(readGenerationFields(`{"model":"m","stream":"yes"}`, "native", "chat")).toEqual(Either.left("stream must be a boolean"))
+  })
+})
