@@ -1,6 +1,6 @@
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { SubmitJob } from "@foreman/domain"
-import { Effect, Either, Option, ParseResult, Schema } from "effect"
+import { Effect, Either, Option, Schema } from "effect"
 import { text } from "node:stream/consumers"
 import { UsageError } from "./CliErrors.js"
 
@@ -22,6 +22,7 @@ const Message = Schema.Struct(
 )
 const MessagesFile = Schema.parseJson(Schema.Union(Schema.Array(Message), Schema.Struct({ messages: Schema.Array(Message) })))
 const decodeMessages = Schema.decodeUnknownEither(MessagesFile)
+const decodeMessage = Schema.decodeUnknownEither(Message)
 
 const readStdin = Effect.tryPromise({
   try: () => text(process.stdin),
@@ -35,15 +36,29 @@ const readSource = (path: string) =>
       Effect.mapError((error) => new UsageError({ message: `cannot read ${path}: ${error.message}` }))
     )
 
+/** What is wrong with a messages file, in one line (the schema's own report is a tree of types). */
+const messagesProblem = (raw: string): string => {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch (error) {
+    return `it is not JSON (${error instanceof Error ? error.message : String(error)})`
+  }
+  const list = Array.isArray(parsed) ? parsed : typeof parsed === "object" && parsed !== null && "messages" in parsed ? parsed.messages : undefined
+  if (!Array.isArray(list)) return `expected an array of messages, or an object with a "messages" array`
+  const index = list.findIndex((m) => !Either.isRight(decodeMessage(m)))
+  return index === -1
+    ? "its messages cannot be read"
+    : `message ${index + 1} must be an object with a string "role" and a string or null "content"`
+}
+
 const readMessages = (path: string) =>
   Effect.flatMap(readSource(path), (raw) =>
     Either.match(decodeMessages(raw), {
-      onLeft: (error) =>
+      onLeft: () =>
         Effect.fail(
           new UsageError({
-            message: `${path === "-" ? "stdin" : path} is not a JSON array of {"role","content"} messages: ${
-              ParseResult.TreeFormatter.formatErrorSync(error)
-            }`
+            message: `${path === "-" ? "stdin" : path} is not a JSON array of {"role","content"} messages: ${messagesProblem(raw)}`
           })
         ),
       onRight: (parsed) => Effect.succeed("messages" in parsed ? parsed.messages : parsed)

@@ -2,8 +2,11 @@ import { describe, expect, it } from "@effect/vitest"
 import { ForemanClient } from "@foreman/client"
 import type { JobList, JobView } from "@foreman/domain"
 import { Effect, Fiber, Schedule } from "effect"
+import { writeFile } from "node:fs/promises"
+import { join } from "node:path"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
+import { tempDir } from "../../server/test/support/tempDir.js"
 import { foremanCli, parsed, show } from "./support/cli.js"
 
 const missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
@@ -113,11 +116,25 @@ describe("exit codes", () => {
         cli(["job", "not-a-ulid"]),
         cli(["jobs", "--cursor", "not-a-ulid"])
       ], { concurrency: "unbounded" })
-      for (const run of [...runs, badId, badCursor]) {
+      // A messages file that is not messages: one line saying where it goes wrong, not a schema's tree of types.
+      const dir = yield* tempDir
+      const files = { notJson: "[{", noMessages: `{"oops":1}`, noRole: `[{"role":"user","content":"hi"},{"content":"no role"}]` }
+      for (const [name, body] of Object.entries(files)) yield* Effect.promise(() => writeFile(join(dir, `${name}.json`), body))
+      const badFiles = yield* Effect.all(
+        Object.keys(files).map((name) => cli(["submit", "-m", "llama3.2:1b", "--messages", join(dir, `${name}.json`)])),
+        { concurrency: "unbounded" }
+      )
+      for (const run of [...runs, badId, badCursor, ...badFiles]) {
         expect(run.code, show(run)).toBe(2)
         expect(run.stderr, show(run)).not.toBe("")
       }
       expect(badCursor.stderr).toBe(badId.stderr)
+      expect(badFiles.map((run) => run.stderr.trim().split("\n")[0]?.replace(/^.*messages: /, ""))).toEqual([
+        expect.stringMatching(/^it is not JSON \(/),
+        `expected an array of messages, or an object with a "messages" array (see --help)`,
+        `message 2 must be an object with a string "role" and a string or null "content" (see --help)`
+      ])
+      for (const run of badFiles) expect(run.stderr.trim().split("\n"), show(run)).toHaveLength(1)
       const list = yield* listJobs(foreman.url)
       expect(list.jobs).toEqual([])
     }).pipe(Effect.scoped), 180_000)
