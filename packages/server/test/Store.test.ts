@@ -36,9 +36,9 @@ const withStore = <A, E>(use: (store: Store) => Effect.Effect<A, E, WebhookOutbo
     return yield* Effect.provide(Effect.flatMap(Store, use), storeAt(join(dir, "foreman.db")))
   }).pipe(Effect.scoped)
 
-/** Every due event of every receiver, as the dispatcher would read them with room to spare. */
+/** Every due event of every receiver, with its body, as the dispatcher would read them with room to spare. */
 const dueEvents = (outbox: WebhookOutbox, now: number) =>
-  Effect.map(outbox.due(now, { after: "", receivers: 64, perReceiver: 64 }), (due) => due.events)
+  Effect.flatMap(outbox.due(now, { after: "", receivers: 64, perReceiver: 64 }), (due) => outbox.withPayloads(due.events))
 
 const queue = (store: Store, model: string, mode: "sync" | "async" = "async") =>
   store.insert({ id: newId(), mode, endpoint: "chat", model, payload: `{"model":"${model}"}`, webhookUrl: null }).pipe(
@@ -312,10 +312,10 @@ describe("Store", () => {
 
         const first = yield* outbox.due(now, { after: "", receivers: 2, perReceiver: 2 })
         expect(first.receivers).toEqual([a, b])
-        expect(first.events.map((event) => [event.url, event.jobId, JSON.parse(event.payload).state])).toEqual([
-          [a, a1.id, "queued"],
-          [a, a2.id, "queued"]
-        ])
+        // The read leaves the bodies out; they are read for the events picked.
+        expect(first.events.map((event) => [event.url, event.jobId, "payload" in event])).toEqual([[a, a1.id, false], [a, a2.id, false]])
+        const picked = yield* outbox.withPayloads([...first.events].reverse())
+        expect(picked.map((event) => [event.jobId, JSON.parse(event.payload).state])).toEqual([[a2.id, "queued"], [a1.id, "queued"]])
         const rest = yield* outbox.due(now, { after: b, receivers: 2, perReceiver: 2 })
         expect(rest.receivers).toEqual([c])
         expect(rest.events.map((event) => event.jobId)).toEqual([c1.id])

@@ -4,22 +4,26 @@ import { ulidTimePrefix } from "../ids/MonotonicUlid.js"
 import { deleteInBatches } from "./deleteInBatches.js"
 import { SqlLive } from "./SqlLive.js"
 
-/** One undelivered state event, as the dispatcher sees it. */
-export class OutboxEvent extends Schema.Class<OutboxEvent>("OutboxEvent")({
+/** An undelivered state event as the due read returns it: everything but its body. */
+export class DueEvent extends Schema.Class<DueEvent>("DueEvent")({
   eventId: Schema.String,
   jobId: Schema.String,
   url: Schema.String,
-  /** The exact JSON body to POST (and to sign). */
-  payload: Schema.String,
   /** Delivery attempts made so far. */
   attempts: Schema.Number
 }) {}
 
+/** One undelivered state event, with the exact JSON body to POST (and to sign). */
+export class OutboxEvent extends DueEvent.extend<OutboxEvent>("OutboxEvent")({
+  payload: Schema.String
+}) {}
+
 /** A row of the due read: a receiver with one of its due events, or with none (the rest null). */
 const DueRow = Schema.Union(
-  Schema.Struct({ ...OutboxEvent.fields, receiver: Schema.String }),
+  Schema.Struct({ ...DueEvent.fields, receiver: Schema.String }),
   Schema.Struct({ receiver: Schema.String, eventId: Schema.Null })
 )
+const PayloadRow = Schema.Struct({ eventId: Schema.String, payload: Schema.String })
 
 /** How much one read of due events may return. */
 export interface DueBounds {
@@ -38,13 +42,15 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
   effect: Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const decode = Schema.decodeUnknown(Schema.Array(DueRow))
+    const decodePayloads = Schema.decodeUnknown(Schema.Array(PayloadRow))
 
     /**
      * Events ready to send, read receiver by receiver: up to `receivers` receivers (by URL) with
      * pending events, those after `after` in URL order, and for each its oldest due events, up to
      * `perReceiver`. Per job only the oldest pending event, and only once its backoff has passed,
      * so a job's events arrive in order. Every receiver read is listed, with due events or not, so
-     * the caller can go on after the last one.
+     * the caller can go on after the last one. Bodies are left out (a `done` body carries the
+     * result): the caller reads those of the events it picks with `payloads`.
      */
     const due = Effect.fn("WebhookOutbox.due")(function*(now: number, bounds: DueBounds) {
       // Each step of `receivers` is one seek in the index (a loose index scan), so a receiver's
@@ -57,7 +63,7 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
           SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
             WHERE status = 'pending' AND url > r.url), r.n + 1
           FROM receivers r WHERE r.url IS NOT NULL AND r.n < ${bounds.receivers})
-        SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.payload, o.attempts
+        SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.attempts
         FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
           SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
           WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
@@ -67,14 +73,28 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
         WHERE r.url IS NOT NULL`
       const read = yield* Effect.orDie(decode(rows))
       const receivers: Array<string> = []
-      const events: Array<OutboxEvent> = []
+      const events: Array<DueEvent> = []
       for (const row of read) {
         if (receivers[receivers.length - 1] !== row.receiver) receivers.push(row.receiver)
         if (row.eventId === null) continue
-        const { attempts, eventId, jobId, payload, url } = row
-        events.push(new OutboxEvent({ eventId, jobId, url, payload, attempts }))
+        const { attempts, eventId, jobId, url } = row
+        events.push(new DueEvent({ eventId, jobId, url, attempts }, true))
       }
       return { receivers, events } as const
+    })
+
+    /** The events with their bodies, in the order given; an event no longer in the outbox is left out. */
+    const withPayloads = Effect.fn("WebhookOutbox.withPayloads")(function*(events: ReadonlyArray<DueEvent>) {
+      if (events.length === 0) return []
+      const rows = yield* sql`SELECT event_id, payload FROM webhook_outbox WHERE event_id IN ${sql.in(events.map((e) => e.eventId))}`.pipe(
+        Effect.flatMap(decodePayloads),
+        Effect.orDie
+      )
+      const payloads = new Map(rows.map((row) => [row.eventId, row.payload]))
+      return events.flatMap((event) => {
+        const payload = payloads.get(event.eventId)
+        return payload === undefined ? [] : [new OutboxEvent({ ...event, payload }, true)]
+      })
     })
 
     /** Marks events delivered, each by the attempt that is in flight (one more than its row counts). */
@@ -127,6 +147,6 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       )
     })
 
-    return { due, delivered, retryLater, giveUp, pendingCount, counts, sweep } as const
+    return { due, withPayloads, delivered, retryLater, giveUp, pendingCount, counts, sweep } as const
   })
 }) {}

@@ -2,7 +2,7 @@ import { Chunk, Clock, Context, Data, Duration, Effect, FiberSet, Metric, Option
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { JobEvents } from "../jobs/JobEvents.js"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
-import { type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
+import { type DueEvent, type OutboxEvent, WebhookOutbox } from "../store/WebhookOutbox.js"
 import { describeNetworkError, makeAgents, RequestTimedOut, sendRequest } from "../transport/NodeHttpRequest.js"
 import { shareSlots } from "./ReceiverShare.js"
 import { signatureHeaders, webhookIdHeaders } from "./WebhookSignature.js"
@@ -28,6 +28,8 @@ export const webhookConcurrency = 64
  * still keeps pace with a burst (ADR-0048).
  */
 export const webhookReceiverSlots = 48
+/** Receivers one read of the outbox takes; a scan reads on while it has found too few to fill its slots. */
+export const webhookReceiversPerRead = 256
 /**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
  * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,
@@ -64,6 +66,8 @@ export interface WebhookPolicyValues {
   readonly concurrency: number
   /** Of `concurrency`, how many one receiver may hold. */
   readonly receiverSlots: number
+  /** Receivers one read of the outbox takes (default `webhookReceiversPerRead`). */
+  readonly receiversPerRead?: number
   readonly pollInterval: Duration.DurationInput
 }
 
@@ -216,23 +220,53 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // Deliveries in flight per receiver URL, for the share of free slots each gets.
     const receiverLoad = new Map<string, number>()
     const receiverSlots = Math.min(policy.receiverSlots, policy.concurrency)
-    // Where the next read of receivers goes on, when the last one stopped at its bound ("" from the first).
+    const receiversPerRead = policy.receiversPerRead ?? webhookReceiversPerRead
+    // The receivers are read in turn: a scan starts after the last one served by the scan before
+    // ("" from the first), so with more receivers than free slots each gets its turn.
     let nextReceiver = ""
 
     /**
-     * Due events of up to `concurrency` receivers. With more receivers than that, each read goes on
-     * after the last one read, and the read that reaches the end starts the next one from the first.
+     * Due events, receiver by receiver from `nextReceiver` on, going round to the first, until
+     * as many receivers that can take a delivery have been found as slots are free, or all are read.
+     * Receivers with nothing due (all in backoff, or their jobs in flight) are read past.
      */
-    const readDue = Effect.gen(function*() {
-      const free = policy.concurrency - inFlight.size
-      // A job in flight has its head event read again, so ask for that many more per receiver.
-      const bounds = { after: nextReceiver, receivers: policy.concurrency, perReceiver: Math.min(free, receiverSlots) + inFlight.size }
-      const due = yield* outbox.due(yield* Clock.currentTimeMillis, bounds)
-      nextReceiver = due.receivers.length === bounds.receivers ? due.receivers[due.receivers.length - 1] ?? "" : ""
-      return due.events
-    })
+    const readDue = (free: number) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        // A job in flight has its head event read again, so ask for that many more per receiver.
+        const perReceiver = Math.min(free, receiverSlots) + inFlight.size
+        const order: Array<string> = []
+        const read = new Set<string>()
+        const candidates: Array<DueEvent> = []
+        let ready = 0
+        let after = nextReceiver
+        let wrapped = after === ""
+        for (;;) {
+          const due = yield* outbox.due(now, { after, receivers: receiversPerRead, perReceiver })
+          const fresh = due.receivers.filter((url) => !read.has(url))
+          for (const url of fresh) {
+            read.add(url)
+            order.push(url)
+          }
+          const usable = due.events.filter((event) =>
+            fresh.includes(event.url) && !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId)
+          )
+          candidates.push(...usable)
+          ready += new Set(usable.filter((event) => (receiverLoad.get(event.url) ?? 0) < receiverSlots).map((e) => e.url)).size
+          // Enough found, or back at receivers this scan has read: stop.
+          if (ready >= free || fresh.length < due.receivers.length) break
+          const last = due.receivers[due.receivers.length - 1]
+          if (last !== undefined && due.receivers.length === receiversPerRead) after = last
+          else if (wrapped) break
+          else {
+            after = ""
+            wrapped = true
+          }
+        }
+        return { candidates, order } as const
+      })
 
-    const release = (event: OutboxEvent) =>
+    const release = (event: DueEvent) =>
       Effect.sync(() => {
         inFlight.delete(event.jobId)
         const load = (receiverLoad.get(event.url) ?? 1) - 1
@@ -245,10 +279,16 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       yield* markDelivered
       const free = policy.concurrency - inFlight.size
       if (free <= 0) return
-      const due = yield* readDue
-      const candidates = due.filter((event) => !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId))
-      yield* Effect.forEach(shareSlots(candidates, free, receiverSlots, receiverLoad), (event) => {
-        inFlight.add(event.jobId)
+      const { candidates, order } = yield* readDue(free)
+      const chosen = shareSlots(candidates, free, receiverSlots, receiverLoad)
+      for (const event of chosen) inFlight.add(event.jobId)
+      const served = new Set(chosen.map((event) => event.url))
+      nextReceiver = [...order].reverse().find((url) => served.has(url)) ?? ""
+      // Bodies only for the events chosen; one gone meanwhile frees its slot at once.
+      const events = yield* outbox.withPayloads(chosen).pipe(Effect.onError(() => Effect.forEach(chosen, release)))
+      const loaded = new Set(events.map((event) => event.eventId))
+      yield* Effect.forEach(chosen.filter((event) => !loaded.has(event.eventId)), release)
+      yield* Effect.forEach(events, (event) => {
         // Free the job's slot before ringing, so the scan that follows sees its next event.
         const done = Effect.zipRight(release(event), wake)
         return FiberSet.run(deliveries, deliver(event).pipe(Effect.ensuring(done)))

@@ -1,15 +1,15 @@
 import { describe, expect, it } from "@effect/vitest"
-import { OutboxEvent } from "../../src/store/WebhookOutbox.js"
+import { DueEvent } from "../../src/store/WebhookOutbox.js"
 import { shareSlots } from "../../src/webhooks/ReceiverShare.js"
 
-const event = (url: string, eventId: string) => new OutboxEvent({ eventId, jobId: `job-${eventId}`, url, payload: "{}", attempts: 0 })
-const ids = (events: ReadonlyArray<OutboxEvent>) => events.map((e) => e.eventId)
+const event = (url: string, eventId: string) => new DueEvent({ eventId, jobId: `job-${eventId}`, url, attempts: 0 })
+const ids = (events: ReadonlyArray<DueEvent>) => events.map((e) => e.eventId)
 
 describe("shareSlots", () => {
-  it("takes turns between receivers with as many in flight, oldest event first within each", () => {
+  it("takes turns between receivers with as many in flight, the one read first first, oldest event first within each", () => {
     const load = new Map<string, number>()
     const chosen = shareSlots([event("b", "04"), event("a", "03"), event("a", "01"), event("b", "02"), event("a", "05")], 4, 10, load)
-    expect(ids(chosen)).toEqual(["01", "02", "03", "04"])
+    expect(ids(chosen)).toEqual(["02", "01", "04", "03"])
     expect(load).toEqual(new Map([["a", 2], ["b", 2]]))
   })
 

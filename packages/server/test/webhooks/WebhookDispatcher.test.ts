@@ -261,6 +261,7 @@ describe("WebhookDispatcher", () => {
           // A read takes 3 receivers; 5 failing ones come before the healthy one.
           concurrency: 3,
           receiverSlots: 1,
+          receiversPerRead: 3,
           pollInterval: "50 millis"
         }
       })
@@ -271,6 +272,37 @@ describe("WebhookDispatcher", () => {
       yield* until(terminalReceived(healthy, [fine.id]))
       expectLifecycle(eventsOf(healthy.received, fine.id))
       expect((yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))).dead).toBe(0)
+    }).pipe(Effect.scoped))
+
+  // A scan read one block of receivers and stopped: receivers with nothing due (all in backoff)
+  // filled it, the scan started nothing, and the next came with the poll, so each event of a
+  // healthy receiver sorted after them waited a pass over every block (10 s for 30 receivers here).
+  it.live("receivers with nothing due are read past in the same scan", () =>
+    Effect.gen(function*() {
+      const first = yield* startReceiver()
+      const second = yield* startReceiver()
+      const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
+      yield* failing.answerWith(() => 500)
+      const foreman = yield* startForeman({
+        sim: { models: [model] },
+        webhookPolicy: {
+          retrySchedule: webhookRetrySchedule("10 minutes", "10 minutes", 3),
+          attemptTimeout: "5 seconds",
+          concurrency: 3,
+          receiverSlots: 1,
+          receiversPerRead: 3,
+          pollInterval: "1 second"
+        }
+      })
+      const failed = yield* Effect.forEach(Array.from({ length: 30 }, (_, i) => i), (i) =>
+        submit(foreman, `${failing.url}?receiver=${String(i).padStart(2, "0")}`, `failing ${i}`))
+      yield* until(finished(foreman, failed.map((job) => job.id)))
+      // Every failing receiver's first event has failed once and waits 10 minutes.
+      yield* until(Effect.sync(() => failing.received.length >= 30))
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]), "5 seconds")
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      expect(failing.received).toHaveLength(30)
     }).pipe(Effect.scoped))
 
   it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
