@@ -1,7 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JobEvent, JobList, JobView } from "@foreman/domain"
-import { Effect, Schedule } from "effect"
+import { Effect, Option, Schedule } from "effect"
+import { join } from "node:path"
+import { Store } from "../src/store/Store.js"
+import { queueJob, seedDatabase } from "./store/seed.js"
 import { postJson, startForeman, text } from "./support/foreman.js"
+import { tempDir } from "./support/tempDir.js"
 
 const json = <A>(response: Response) => Effect.promise(() => response.json() as Promise<A>)
 const get = (url: string, init?: RequestInit) => Effect.promise(() => fetch(url, init))
@@ -180,6 +184,25 @@ describe("async jobs API", () => {
       const running = yield* submit(foreman.url, chatJob("still going"))
       const followed = yield* sseEvents(yield* get(`${foreman.url}/jobs/${running}/events`, { headers: { "last-event-id": "01ARZ3NDEKTSV4RRFFQ69G5FAV" } }))
       expect(followed.map((e) => e.state).at(-1)).toBe("done")
+    }).pipe(Effect.scoped))
+
+  // A restart cancels the sync jobs whose callers it cut off without a new event, so the job's last
+  // event id is still its `working` one: that id is not the end.
+  it.live("SSE: a reconnect to a sync job a restart cancelled gets the final state, though its last event id is the working one", () =>
+    Effect.gen(function*() {
+      const dbPath = join(yield* tempDir, "foreman.db")
+      const working = yield* seedDatabase(dbPath, Effect.gen(function*() {
+        const store = yield* Store
+        yield* queueJob("sync")
+        const claimed = yield* Effect.flatMap(store.claimNext(null), Option.match({ onNone: () => Effect.die("nothing claimed"), onSome: Effect.succeed }))
+        return claimed.job
+      }))
+      yield* Effect.sleep("5 millis")
+      const foreman = yield* startForeman({ env: { FOREMAN_DB_PATH: dbPath } })
+      const view = yield* Effect.promise(() => fetch(`${foreman.url}/jobs/${working.id}`).then((r) => r.json() as Promise<JobView>))
+      expect(view.state).toBe("cancelled")
+      const seen = yield* sseEvents(yield* get(`${foreman.url}/jobs/${working.id}/events`, { headers: { "last-event-id": working.eventId ?? "" } }))
+      expect(seen.map((e) => e.state)).toEqual(["cancelled"])
     }).pipe(Effect.scoped))
 
   it.live("bad input is a 4xx in foreman's error shape and queues nothing", () =>

@@ -17,12 +17,15 @@ const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
 /**
  * Whether the client's Last-Event-ID is the job's terminal event, or an event (a snapshot) minted
  * after the job finished. The terminal event is minted in the millisecond the job finished, so the
- * time alone cannot tell it from a `working` event of that millisecond. Anything not a ULID proves
- * nothing was seen.
+ * time alone cannot tell it from a `working` event of that millisecond. The job's last event id is
+ * the terminal one only if minted then: a sync job cancelled by a restart keeps its `working`
+ * event's id. Anything not a ULID proves nothing was seen.
  */
-const sawEventOf = (lastEventId: string, terminalEventId: string | null, finishedAt: number): boolean => {
+const sawEventOf = (lastEventId: string, lastJobEventId: string | null, finishedAt: number): boolean => {
   const id = lastEventId.trim().toUpperCase()
-  return ulid.test(id) && (id === terminalEventId || id.slice(0, 10) > ulidTimePrefix(finishedAt))
+  const finished = ulidTimePrefix(finishedAt)
+  const isTerminal = id === lastJobEventId && id.slice(0, 10) >= finished
+  return ulid.test(id) && (isTerminal || id.slice(0, 10) > finished)
 }
 
 /**
