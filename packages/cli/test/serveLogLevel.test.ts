@@ -29,6 +29,10 @@ describe("foreman serve --log-level", () => {
       expect(quieter).not.toMatch(/level=(DEBUG|INFO)/)
       const louder = yield* logOfServe(["--log-level", "debug"], { FOREMAN_LOG_LEVEL: "error" })
       expect(louder).toMatch(/level=DEBUG .*Running migration/)
+      // Info too, though it is also the level when no option is given.
+      const info = yield* logOfServe(["--log-level", "info"], { FOREMAN_LOG_LEVEL: "debug" })
+      expect(info).toMatch(/level=INFO .*Listening on/)
+      expect(info).not.toContain("level=DEBUG")
       // Without the option, FOREMAN_LOG_LEVEL decides.
       const byEnv = yield* logOfServe([], { FOREMAN_LOG_LEVEL: "error" })
       expect(byEnv).not.toMatch(/level=(DEBUG|INFO|WARN)/)

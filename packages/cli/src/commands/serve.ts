@@ -1,5 +1,5 @@
 import * as Command from "@effect/cli/Command"
-import { ConfigProvider, Console, Effect, FiberRef, Layer, LogLevel } from "effect"
+import { ConfigProvider, Console, Effect, FiberRef, Layer } from "effect"
 import { limitHeapGrowth } from "../heapGrowth.js"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
@@ -8,13 +8,13 @@ const daemon = Effect.promise(() => import("@foreman/server"))
 /**
  * The configuration provider: the environment, except that a `--log-level` given on the command
  * line wins over FOREMAN_LOG_LEVEL. @effect/cli applies that built-in option as the minimum level
- * around the command, which the daemon's own logging layer would replace. Info, the level when no
- * option is given, leaves FOREMAN_LOG_LEVEL in charge.
+ * around the command (and drops it from the arguments it parses), which the daemon's own logging
+ * layer would replace; whether it was given at all is read from the process's own arguments.
  */
 const configProvider = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
-  LogLevel.Info === level
-    ? ConfigProvider.fromEnv()
-    : ConfigProvider.orElse(ConfigProvider.fromMap(new Map([["FOREMAN_LOG_LEVEL", level.label.toLowerCase()]])), () => ConfigProvider.fromEnv()))
+  process.argv.some((arg) => arg === "--log-level" || arg.startsWith("--log-level="))
+    ? ConfigProvider.orElse(ConfigProvider.fromMap(new Map([["FOREMAN_LOG_LEVEL", level.label.toLowerCase()]])), () => ConfigProvider.fromEnv())
+    : ConfigProvider.fromEnv())
 
 /**
  * `foreman serve`: the daemon, configured by FOREMAN_*. Bad configuration, a database already in
