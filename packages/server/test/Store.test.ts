@@ -19,7 +19,7 @@ import { isoTimestampSql } from "../src/store/migrations/0005_state_events_by_tr
 import { sweepBatch } from "../src/store/deleteInBatches.js"
 import { SqlLive } from "../src/store/SqlLive.js"
 import { Store } from "../src/store/Store.js"
-import { WebhookOutbox } from "../src/store/WebhookOutbox.js"
+import { dueStatement, WebhookOutbox } from "../src/store/WebhookOutbox.js"
 import { tempDir } from "./support/tempDir.js"
 
 const nextId = monotonicFactory()
@@ -542,23 +542,14 @@ describe("Store", () => {
           expect(detail).toMatch(/USING (COVERING )?INDEX/)
           expect(detail).not.toMatch(/SCAN (jobs|webhook_outbox)\b|TEMP B-TREE/)
         }
-        // The dispatcher's read: each next receiver is one seek, each receiver's due events a walk
-        // of its own pending events in order, the job's earlier events a seek; nothing scans a table.
-        const due = yield* plan(`WITH RECURSIVE receivers (url, n) AS (
-            SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-              WHERE status = 'pending' AND url > ''), 1
-            UNION ALL
-            SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-              WHERE status = 'pending' AND url > r.url), r.n + 1
-            FROM receivers r WHERE r.url IS NOT NULL AND r.n < 64)
-          SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.payload, o.attempts
-          FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
-            SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
-            WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= 1
-              AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
-                WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
-            ORDER BY d.event_id LIMIT 64)
-          WHERE r.url IS NOT NULL`)
+        // The dispatcher's read, the very statement it runs: each next receiver is one seek, each
+        // receiver's due events a walk of its own pending events in order, the job's earlier events
+        // a seek; nothing scans a table.
+        const [dueSql, dueParams] = dueStatement(sql, 1, { after: "", receivers: 64, perReceiver: 64 }).compile()
+        const due = yield* Effect.map(
+          sql.unsafe<{ readonly detail: string }>(`EXPLAIN QUERY PLAN ${dueSql}`, dueParams),
+          (rows) => rows.map((r) => r.detail).join(" | ")
+        )
         expect(due).toMatch(/SEARCH webhook_outbox USING COVERING INDEX webhook_outbox_receiver \(url>\?\)/)
         expect(due).toMatch(/SEARCH d USING INDEX webhook_outbox_receiver \(url=\?\)/)
         expect(due).toMatch(/SEARCH p USING INDEX webhook_outbox_job \(job_id=\? AND event_id<\?\)/)

@@ -34,6 +34,29 @@ export interface DueBounds {
 }
 
 /**
+ * The due read's statement (exported so a test can ask SQLite for its plan). Each step of
+ * `receivers` is one seek in the index (a loose index scan), so a receiver's backlog is never
+ * walked to find the next receiver. The hints pin the plans that stop at their limits
+ * (migrations 0004, 0006, 0009).
+ */
+export const dueStatement = (sql: SqlClient.SqlClient, now: number, bounds: DueBounds) =>
+  sql`WITH RECURSIVE receivers (url, n) AS (
+        SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+          WHERE status = 'pending' AND url > ${bounds.after}), 1
+        UNION ALL
+        SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+          WHERE status = 'pending' AND url > r.url), r.n + 1
+        FROM receivers r WHERE r.url IS NOT NULL AND r.n < ${bounds.receivers})
+      SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.attempts
+      FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
+        SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
+        WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
+          AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
+            WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
+        ORDER BY d.event_id LIMIT ${bounds.perReceiver})
+      WHERE r.url IS NOT NULL`
+
+/**
  * The webhook outbox's delivery side. Rows are written by Store in the transaction of the state
  * change they announce; this service hands them out in order and records how delivery went.
  */
@@ -53,24 +76,7 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
      * result): the caller reads those of the events it picks with `payloads`.
      */
     const due = Effect.fn("WebhookOutbox.due")(function*(now: number, bounds: DueBounds) {
-      // Each step of `receivers` is one seek in the index (a loose index scan), so a receiver's
-      // backlog is never walked to find the next receiver. The hints pin the plans that stop at
-      // their limits (migrations 0004, 0006, 0009).
-      const rows = yield* sql`WITH RECURSIVE receivers (url, n) AS (
-          SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-            WHERE status = 'pending' AND url > ${bounds.after}), 1
-          UNION ALL
-          SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-            WHERE status = 'pending' AND url > r.url), r.n + 1
-          FROM receivers r WHERE r.url IS NOT NULL AND r.n < ${bounds.receivers})
-        SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.attempts
-        FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
-          SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
-          WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
-            AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
-              WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
-          ORDER BY d.event_id LIMIT ${bounds.perReceiver})
-        WHERE r.url IS NOT NULL`
+      const rows = yield* dueStatement(sql, now, bounds)
       const read = yield* Effect.orDie(decode(rows))
       const receivers: Array<string> = []
       const events: Array<DueEvent> = []
