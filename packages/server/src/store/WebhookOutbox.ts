@@ -31,6 +31,8 @@ export interface DueBounds {
   readonly after: string
   readonly receivers: number
   readonly perReceiver: number
+  /** Jobs whose head event is already being delivered: left out. */
+  readonly exceptJobs: ReadonlyArray<string>
 }
 
 /**
@@ -51,6 +53,7 @@ export const dueStatement = (sql: SqlClient.SqlClient, now: number, bounds: DueB
       FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
         SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
         WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
+          AND d.job_id NOT IN (SELECT value FROM json_each(${JSON.stringify(bounds.exceptJobs)}))
           AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
             WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
         ORDER BY d.event_id LIMIT ${bounds.perReceiver})

@@ -31,6 +31,11 @@ export const webhookReceiverSlots = 48
 /** Receivers one read of the outbox takes; a scan reads on while it has found too few to fill its slots. */
 export const webhookReceiversPerRead = 256
 /**
+ * Reads one scan makes at most, 1,024 receivers: with 10,000 receivers in backoff, reading them
+ * all held the event loop for 80–250 ms a scan. The next scan goes on where this one stopped.
+ */
+export const webhookReadsPerScan = 4
+/**
  * A scan waits this long after it is rung, so the wakes of a busy moment (state changes, finished
  * deliveries) share one read of the outbox and one write of what was delivered: at 5 / 10 / 20 ms,
  * 2,705 / 2,625 / 2,483 runtime operations per job with a webhook under load (ADR-0025).
@@ -220,50 +225,54 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // Deliveries in flight per receiver URL, for the share of free slots each gets.
     const receiverLoad = new Map<string, number>()
     const receiverSlots = Math.min(policy.receiverSlots, policy.concurrency)
-    const receiversPerRead = policy.receiversPerRead ?? webhookReceiversPerRead
+    const receiversPerRead = Math.max(1, policy.receiversPerRead ?? webhookReceiversPerRead)
     // The receivers are read in turn: a scan starts after the last one served by the scan before
     // ("" from the first), so with more receivers than free slots each gets its turn.
     let nextReceiver = ""
 
     /**
      * Due events, receiver by receiver from `nextReceiver` on, going round to the first, until
-     * as many receivers that can take a delivery have been found as slots are free, or all are read.
-     * Receivers with nothing due (all in backoff, or their jobs in flight) are read past.
+     * as many receivers that can take a delivery have been found as slots are free, or all are read,
+     * or `webhookReadsPerScan` reads are done (then the next scan goes on from there, so a scan's
+     * cost stays bounded however many receivers wait out a backoff). Receivers with nothing due
+     * (all in backoff, or their jobs in flight) are read past.
      */
     const readDue = (free: number) =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        // A job in flight has its head event read again, so ask for that many more per receiver.
-        const perReceiver = Math.min(free, receiverSlots) + inFlight.size
+        // Jobs in flight are left out by the read, so a receiver needs no more rows than it can take.
+        const bounds = { receivers: receiversPerRead, perReceiver: Math.min(free, receiverSlots), exceptJobs: [...inFlight] }
         const order: Array<string> = []
         const read = new Set<string>()
         const candidates: Array<DueEvent> = []
         let ready = 0
         let after = nextReceiver
         let wrapped = after === ""
-        for (;;) {
-          const due = yield* outbox.due(now, { after, receivers: receiversPerRead, perReceiver })
-          const fresh = due.receivers.filter((url) => !read.has(url))
+        for (let reads = 1;; reads++) {
+          const due = yield* outbox.due(now, { ...bounds, after })
+          const fresh = new Set(due.receivers.filter((url) => !read.has(url)))
           for (const url of fresh) {
             read.add(url)
             order.push(url)
           }
-          const usable = due.events.filter((event) =>
-            fresh.includes(event.url) && !inFlight.has(event.jobId) && !deliveredIds.has(event.eventId)
-          )
+          const usable = due.events.filter((event) => fresh.has(event.url) && !deliveredIds.has(event.eventId))
           candidates.push(...usable)
           ready += new Set(usable.filter((event) => (receiverLoad.get(event.url) ?? 0) < receiverSlots).map((e) => e.url)).size
           // Enough found, or back at receivers this scan has read: stop.
-          if (ready >= free || fresh.length < due.receivers.length) break
+          if (ready >= free || fresh.size < due.receivers.length) break
           const last = due.receivers[due.receivers.length - 1]
-          if (last !== undefined && due.receivers.length === receiversPerRead) after = last
-          else if (wrapped) break
+          if (last !== undefined && due.receivers.length === receiversPerRead) {
+            if (reads >= webhookReadsPerScan) return { candidates, order, resumeAfter: last } as const
+            after = last
+          } else if (wrapped) break
           else {
             after = ""
             wrapped = true
           }
+          // better-sqlite3 is synchronous: let the HTTP side have a turn between reads.
+          yield* Effect.yieldNow()
         }
-        return { candidates, order } as const
+        return { candidates, order, resumeAfter: undefined } as const
       })
 
     const release = (event: DueEvent) =>
@@ -279,13 +288,13 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       yield* markDelivered
       const free = policy.concurrency - inFlight.size
       if (free <= 0) return
-      const { candidates, order } = yield* readDue(free)
+      const { candidates, order, resumeAfter } = yield* readDue(free)
       const chosen = shareSlots(candidates, free, receiverSlots, receiverLoad)
       for (const event of chosen) inFlight.add(event.jobId)
-      const served = new Set(chosen.map((event) => event.url))
-      nextReceiver = [...order].reverse().find((url) => served.has(url)) ?? ""
       // Bodies only for the events chosen; one gone meanwhile frees its slot at once.
       const events = yield* outbox.withPayloads(chosen).pipe(Effect.onError(() => Effect.forEach(chosen, release)))
+      const served = new Set(chosen.map((event) => event.url))
+      nextReceiver = resumeAfter ?? [...order].reverse().find((url) => served.has(url)) ?? ""
       const loaded = new Set(events.map((event) => event.eventId))
       yield* Effect.forEach(chosen.filter((event) => !loaded.has(event.eventId)), release)
       yield* Effect.forEach(events, (event) => {

@@ -5,7 +5,7 @@ import { OllamaSim } from "@foreman/ollama-sim"
 import { Duration, Effect, Schedule, Schema } from "effect"
 import { join } from "node:path"
 import { Jobs } from "../../src/jobs/Jobs.js"
-import { WebhookDispatcher, webhookRetrySchedule } from "../../src/webhooks/WebhookDispatcher.js"
+import { WebhookDispatcher, type WebhookPolicyValues, webhookRetrySchedule } from "../../src/webhooks/WebhookDispatcher.js"
 import { verifyForemanSignature, verifyStandardWebhook } from "../../src/webhooks/WebhookSignature.js"
 import { type RunningForeman, startForeman } from "../support/foreman.js"
 import { tempDir } from "../support/tempDir.js"
@@ -274,10 +274,8 @@ describe("WebhookDispatcher", () => {
       expect((yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))).dead).toBe(0)
     }).pipe(Effect.scoped))
 
-  // A scan read one block of receivers and stopped: receivers with nothing due (all in backoff)
-  // filled it, the scan started nothing, and the next came with the poll, so each event of a
-  // healthy receiver sorted after them waited a pass over every block (10 s for 30 receivers here).
-  it.live("receivers with nothing due are read past in the same scan", () =>
+  /** Failing receivers, each a URL of its own sorting before the healthy receiver's, all in a 10-minute backoff. */
+  const inBackoff = (count: number, policy: Partial<WebhookPolicyValues>) =>
     Effect.gen(function*() {
       const first = yield* startReceiver()
       const second = yield* startReceiver()
@@ -291,16 +289,38 @@ describe("WebhookDispatcher", () => {
           concurrency: 3,
           receiverSlots: 1,
           receiversPerRead: 3,
-          pollInterval: "1 second"
+          pollInterval: "1 second",
+          ...policy
         }
       })
-      const failed = yield* Effect.forEach(Array.from({ length: 30 }, (_, i) => i), (i) =>
+      const failed = yield* Effect.forEach(Array.from({ length: count }, (_, i) => i), (i) =>
         submit(foreman, `${failing.url}?receiver=${String(i).padStart(2, "0")}`, `failing ${i}`))
       yield* until(finished(foreman, failed.map((job) => job.id)))
-      // Every failing receiver's first event has failed once and waits 10 minutes.
-      yield* until(Effect.sync(() => failing.received.length >= 30))
+      yield* until(Effect.sync(() => failing.received.length >= count))
+      return { foreman, failing, healthy }
+    })
+
+  // A scan read one block of receivers and stopped: receivers with nothing due (all in backoff)
+  // filled it, the scan started nothing, and the next came with the poll, so each event of a
+  // healthy receiver sorted after them waited a pass over every block.
+  it.live("receivers with nothing due are read past in the same scan", () =>
+    Effect.gen(function*() {
+      // 9 receivers in backoff: 3 reads of 3, within the 4 reads a scan makes.
+      const { failing, foreman, healthy } = yield* inBackoff(9, {})
       const fine = yield* submit(foreman, healthy.url, "fine")
-      yield* until(terminalReceived(healthy, [fine.id]), "5 seconds")
+      // Three events, each well inside the 1 s poll a scan that stopped early would wait for.
+      yield* until(terminalReceived(healthy, [fine.id]), "2 seconds")
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      expect(failing.received).toHaveLength(9)
+    }).pipe(Effect.scoped))
+
+  // A scan's reads are bounded (webhookReadsPerScan); the next scan goes on where it stopped.
+  it.live("past a scan's reads, the next scan goes on where it stopped", () =>
+    Effect.gen(function*() {
+      // 30 receivers in backoff: 10 reads of 3, three scans' worth.
+      const { failing, foreman, healthy } = yield* inBackoff(30, { pollInterval: "200 millis" })
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]), "15 seconds")
       expectLifecycle(eventsOf(healthy.received, fine.id))
       expect(failing.received).toHaveLength(30)
     }).pipe(Effect.scoped))
