@@ -63,6 +63,9 @@ const oneJobDelivered = Effect.gen(function*() {
   return receiver
 })
 
+/** A foreman in front of a sim, its webhook delivery scaled down by `policy`. */
+const startWithPolicy = (policy: WebhookPolicyValues) => startForeman({ sim: { models: [model] }, webhookPolicy: policy })
+
 /** queued → (loading →) working → done, each naming the state before it. */
 const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
   const states = events.map((e) => e.state)
@@ -172,15 +175,12 @@ describe("WebhookDispatcher", () => {
   it.live("no more deliveries in flight than the policy's concurrency, each for a different job", () =>
     Effect.gen(function*() {
       const receiver = yield* startReceiver(() => "hang")
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          retrySchedule: webhookRetrySchedule("1 minute", "1 minute", 1),
-          attemptTimeout: "4 seconds",
-          concurrency: 3,
-          receiverSlots: 3,
-          pollInterval: "50 millis"
-        }
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("1 minute", "1 minute", 1),
+        attemptTimeout: "4 seconds",
+        concurrency: 3,
+        receiverSlots: 3,
+        pollInterval: "50 millis"
       })
       const jobs = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => `job ${i}`), (content) => submit(foreman, receiver.url, content))
       yield* until(finished(foreman, jobs.map((job) => job.id)))
@@ -199,15 +199,12 @@ describe("WebhookDispatcher", () => {
     Effect.gen(function*() {
       const hanging = yield* startReceiver(() => "hang")
       const healthy = yield* startReceiver()
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          retrySchedule: webhookRetrySchedule("10 millis", "10 millis", 3),
-          attemptTimeout: "20 seconds",
-          concurrency: 8,
-          receiverSlots: 6,
-          pollInterval: "50 millis"
-        }
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("10 millis", "10 millis", 3),
+        attemptTimeout: "20 seconds",
+        concurrency: 8,
+        receiverSlots: 6,
+        pollInterval: "50 millis"
       })
       const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => `stuck ${i}`), (content) => submit(foreman, hanging.url, content))
       yield* until(finished(foreman, stuck.map((job) => job.id)))
@@ -224,16 +221,13 @@ describe("WebhookDispatcher", () => {
     Effect.gen(function*() {
       const failing = yield* startReceiver(() => 500)
       const healthy = yield* startReceiver()
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          // 41 attempts 50 ms apart: each of the failing receiver's events lives for seconds.
-          retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
-          attemptTimeout: "5 seconds",
-          concurrency: 8,
-          receiverSlots: 6,
-          pollInterval: "50 millis"
-        }
+      const foreman = yield* startWithPolicy({
+        // 41 attempts 50 ms apart: each of the failing receiver's events lives for seconds.
+        retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
+        attemptTimeout: "5 seconds",
+        concurrency: 8,
+        receiverSlots: 6,
+        pollInterval: "50 millis"
       })
       const failed = yield* Effect.forEach(Array.from({ length: 40 }, (_, i) => `failing ${i}`), (content) => submit(foreman, failing.url, content))
       yield* until(finished(foreman, failed.map((job) => job.id)))
@@ -253,17 +247,14 @@ describe("WebhookDispatcher", () => {
       // URLs with the failing receiver's as a prefix sort before the healthy one's.
       const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
       yield* failing.answerWith(() => 500)
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
-          attemptTimeout: "5 seconds",
-          // A read takes 3 receivers; 5 failing ones come before the healthy one.
-          concurrency: 3,
-          receiverSlots: 1,
-          receiversPerRead: 3,
-          pollInterval: "50 millis"
-        }
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
+        attemptTimeout: "5 seconds",
+        // A read takes 3 receivers; 5 failing ones come before the healthy one.
+        concurrency: 3,
+        receiverSlots: 1,
+        receiversPerRead: 3,
+        pollInterval: "50 millis"
       })
       const failed = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
         submit(foreman, `${failing.url}?receiver=${i % 5}`, `failing ${i}`))
@@ -281,17 +272,14 @@ describe("WebhookDispatcher", () => {
       const second = yield* startReceiver()
       const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
       yield* failing.answerWith(() => 500)
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          retrySchedule: webhookRetrySchedule("10 minutes", "10 minutes", 3),
-          attemptTimeout: "5 seconds",
-          concurrency: 3,
-          receiverSlots: 1,
-          receiversPerRead: 3,
-          pollInterval: "1 second",
-          ...policy
-        }
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("10 minutes", "10 minutes", 3),
+        attemptTimeout: "5 seconds",
+        concurrency: 3,
+        receiverSlots: 1,
+        receiversPerRead: 3,
+        pollInterval: "1 second",
+        ...policy
       })
       const failed = yield* Effect.forEach(Array.from({ length: count }, (_, i) => i), (i) =>
         submit(foreman, `${failing.url}?receiver=${String(i).padStart(2, "0")}`, `failing ${i}`))
@@ -329,15 +317,12 @@ describe("WebhookDispatcher", () => {
     Effect.gen(function*() {
       const receiver = yield* startReceiver((_, n) => n === 1 ? "hang" : n === 2 ? "stall" : 200)
       const stalling = yield* startReceiver(() => "stall")
-      const foreman = yield* startForeman({
-        sim: { models: [model] },
-        webhookPolicy: {
-          retrySchedule: webhookRetrySchedule("50 millis", "1 second", 5),
-          attemptTimeout: "400 millis",
-          concurrency: 16,
-          receiverSlots: 16,
-          pollInterval: "50 millis"
-        }
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("50 millis", "1 second", 5),
+        attemptTimeout: "400 millis",
+        concurrency: 16,
+        receiverSlots: 16,
+        pollInterval: "50 millis"
       })
       const job = yield* submit(foreman, receiver.url)
       const neverDone = yield* submit(foreman, stalling.url)
