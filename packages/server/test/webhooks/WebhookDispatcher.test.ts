@@ -66,6 +66,18 @@ const oneJobDelivered = Effect.gen(function*() {
 /** A foreman in front of a sim, its webhook delivery scaled down by `policy`. */
 const startWithPolicy = (policy: WebhookPolicyValues) => startForeman({ sim: { models: [model] }, webhookPolicy: policy })
 
+/**
+ * A receiver answering 500 and a healthy one, the failing one's URL sorting first, so URLs made
+ * from it (with a query) sort before the healthy one's too.
+ */
+const failingBeforeHealthy = Effect.gen(function*() {
+  const first = yield* startReceiver()
+  const second = yield* startReceiver()
+  const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
+  yield* failing.answerWith(() => 500)
+  return { failing, healthy }
+})
+
 /** queued → (loading →) working → done, each naming the state before it. */
 const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
   const states = events.map((e) => e.state)
@@ -242,11 +254,7 @@ describe("WebhookDispatcher", () => {
 
   it.live("with more receivers than one read takes, the reads go round them all", () =>
     Effect.gen(function*() {
-      const first = yield* startReceiver()
-      const second = yield* startReceiver()
-      // URLs with the failing receiver's as a prefix sort before the healthy one's.
-      const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
-      yield* failing.answerWith(() => 500)
+      const { failing, healthy } = yield* failingBeforeHealthy
       const foreman = yield* startWithPolicy({
         retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
         attemptTimeout: "5 seconds",
@@ -268,10 +276,7 @@ describe("WebhookDispatcher", () => {
   /** Failing receivers, each a URL of its own sorting before the healthy receiver's, all in a 10-minute backoff. */
   const inBackoff = (count: number, policy: Partial<WebhookPolicyValues>) =>
     Effect.gen(function*() {
-      const first = yield* startReceiver()
-      const second = yield* startReceiver()
-      const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
-      yield* failing.answerWith(() => 500)
+      const { failing, healthy } = yield* failingBeforeHealthy
       const foreman = yield* startWithPolicy({
         retrySchedule: webhookRetrySchedule("10 minutes", "10 minutes", 3),
         attemptTimeout: "5 seconds",
