@@ -40,18 +40,9 @@ const parseUrl = (raw: string): Either.Either<string, string> => {
   return Either.right(raw.replace(/\/+$/, ""))
 }
 
-/** A Go duration above zero: a zero FOREMAN_JOB_TTL would delete every job as it finishes. */
-const positiveDuration = (raw: string): Either.Either<Duration.Duration, string> =>
-  Either.filterOrLeft(parseGoDuration(raw), Duration.greaterThan(Duration.zero), () => `must be more than 0, got "${raw}"`)
-
-// Zero would make every queued job overdue: strict first-in-first-out, a swap per model change.
-// Someone writing 0 almost surely meant "off", which is leaving it unset.
-const maxWaitDuration = (raw: string): Either.Either<Duration.Duration, string> =>
-  Either.filterOrLeft(
-    parseGoDuration(raw),
-    Duration.greaterThan(Duration.zero),
-    () => `must be more than 0 (leave it unset for pure drain-by-model; 0 would run every job first-in-first-out), got "${raw}"`
-  )
+/** A Go duration above zero; `why` says what a zero would do. */
+const positiveDuration = (why = "") => (raw: string): Either.Either<Duration.Duration, string> =>
+  Either.filterOrLeft(parseGoDuration(raw), Duration.greaterThan(Duration.zero), () => `must be more than 0${why}, got "${raw}"`)
 
 /** keep_alive goes to Ollama verbatim: a number of seconds (`-1` pins forever) or a duration string. */
 const parseKeepAlive = (raw: string): Either.Either<string | number, string> => {
@@ -113,7 +104,8 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
       keepAlive: optionalParsed("FOREMAN_KEEP_ALIVE", parseKeepAlive),
       embedModel: optionalParsed("FOREMAN_EMBED_MODEL", nonEmpty),
       maxAttempts: parsed("FOREMAN_MAX_ATTEMPTS", "3", positiveInt),
-      jobTtl: parsed("FOREMAN_JOB_TTL", "24h", positiveDuration),
+      // A zero TTL would delete every job as it finishes.
+      jobTtl: parsed("FOREMAN_JOB_TTL", "24h", positiveDuration()),
       webhookSecret: optionalSecret("FOREMAN_WEBHOOK_SECRET").pipe(
         Config.mapOrFail((secret) =>
           Option.match(Option.flatMapNullable(secret, secretProblem), {
@@ -123,7 +115,12 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
         )
       ),
       maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
-      maxWait: optionalParsed("FOREMAN_MAX_WAIT", maxWaitDuration),
+      // Zero would make every queued job overdue (strict FIFO, a swap per model change); someone
+      // writing 0 almost surely meant "off", which is leaving it unset.
+      maxWait: optionalParsed(
+        "FOREMAN_MAX_WAIT",
+        positiveDuration(" (leave it unset for pure drain-by-model; 0 would run every job first-in-first-out)")
+      ),
       extraOrigins: parsed("FOREMAN_ORIGINS", "", parseOrigins),
       logFormat: parsed("FOREMAN_LOG_FORMAT", "text", parseLogFormat),
       logLevel: parsed("FOREMAN_LOG_LEVEL", "info", parseLogLevel)

@@ -45,27 +45,28 @@ const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
     yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
     yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(sql.unsafe("COMMIT")))
   }).pipe(
-    Effect.mapError((error) => {
-      if (/locked|busy/i.test(`${error.message} ${error.cause}`)) return new DatabaseLocked({ path })
-      // SQLite opens any file lazily: one that is not a database fails at the first statement.
-      const code = Predicate.hasProperty(error.cause, "code") ? error.cause.code : undefined
-      if (code === "SQLITE_NOTADB") return new DatabaseUnopenable({ path, reason: "it is not a SQLite database" })
-      if (code === "SQLITE_CORRUPT") return new DatabaseUnopenable({ path, reason: "SQLite finds it corrupt" })
-      return error
-    })
+    // SQLite opens any file lazily: one that is not a database fails here, at the first statement.
+    Effect.mapError((error) => Option.getOrElse(openFailure(path, error.cause), () => error))
   )
 
-// The constructor reports what stops it opening the file as a defect, not a failure: a lock error
-// is turned into DatabaseLocked too, and a file it cannot open into DatabaseUnopenable.
-const openFailure = (path: string, defect: unknown): Option.Option<DatabaseLocked | DatabaseUnopenable> => {
-  if (/locked|busy/i.test(`${defect}`)) return Option.some(new DatabaseLocked({ path }))
-  if (/directory does not exist/i.test(`${defect}`)) {
+/**
+ * What stops SQLite using the file, said in one line: from the constructor (which reports it as a
+ * defect, not a failure) or from the first statements. None for anything else.
+ */
+const openFailure = (path: string, cause: unknown): Option.Option<DatabaseLocked | DatabaseUnopenable> => {
+  if (/locked|busy/i.test(`${cause}`)) return Option.some(new DatabaseLocked({ path }))
+  if (/directory does not exist/i.test(`${cause}`)) {
     return Option.some(new DatabaseUnopenable({ path, reason: `its directory ${dirname(path)} does not exist` }))
   }
-  if (Predicate.hasProperty(defect, "code") && defect.code === "SQLITE_CANTOPEN") {
-    return Option.some(new DatabaseUnopenable({ path, reason: "SQLite cannot open it (a directory, or not writable?)" }))
-  }
-  return Option.none()
+  const code = Predicate.hasProperty(cause, "code") ? cause.code : undefined
+  const reason = code === "SQLITE_CANTOPEN"
+    ? "SQLite cannot open it (a directory, or not writable?)"
+    : code === "SQLITE_NOTADB"
+    ? "it is not a SQLite database"
+    : code === "SQLITE_CORRUPT"
+    ? "SQLite finds it corrupt"
+    : undefined
+  return reason === undefined ? Option.none() : Option.some(new DatabaseUnopenable({ path, reason }))
 }
 
 const ClientLive = Layer.scopedContext(
