@@ -15,6 +15,7 @@ import pendingOutboxIndex from "./migrations/0006_pending_outbox_index.js"
 import jobCounts from "./migrations/0007_job_counts.js"
 import terminalEventsByTrigger from "./migrations/0008_terminal_events_by_trigger.js"
 import pendingOutboxByReceiver from "./migrations/0009_pending_outbox_by_receiver.js"
+import outboxReceiverByOrigin from "./migrations/0010_outbox_receiver_by_origin.js"
 
 export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonly path: string }> {
   override get message() {
@@ -100,7 +101,8 @@ const LockAndMigrate = Layer.effectDiscard(
         "0006_pending_outbox_index": pendingOutboxIndex,
         "0007_job_counts": jobCounts,
         "0008_terminal_events_by_trigger": terminalEventsByTrigger,
-        "0009_pending_outbox_by_receiver": pendingOutboxByReceiver
+        "0009_pending_outbox_by_receiver": pendingOutboxByReceiver,
+        "0010_outbox_receiver_by_origin": outboxReceiverByOrigin
       })
     })
   })

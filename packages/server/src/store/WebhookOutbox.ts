@@ -9,6 +9,8 @@ export class DueEvent extends Schema.Class<DueEvent>("DueEvent")({
   eventId: Schema.String,
   jobId: Schema.String,
   url: Schema.String,
+  /** Who receives it: the URL's origin, by which delivery slots are shared (ADR-0049). */
+  receiver: Schema.String,
   /** Delivery attempts made so far. */
   attempts: Schema.Number
 }) {}
@@ -20,14 +22,14 @@ export class OutboxEvent extends DueEvent.extend<OutboxEvent>("OutboxEvent")({
 
 /** A row of the due read: a receiver with one of its due events, or with none (the rest null). */
 const DueRow = Schema.Union(
-  Schema.Struct({ ...DueEvent.fields, receiver: Schema.String }),
+  Schema.Struct(DueEvent.fields),
   Schema.Struct({ receiver: Schema.String, eventId: Schema.Null })
 )
 const PayloadRow = Schema.Struct({ eventId: Schema.String, payload: Schema.String })
 
 /** How much one read of due events may return. */
 export interface DueBounds {
-  /** Read receivers whose URL sorts after this one ("" for the first). */
+  /** Read receivers (origins) that sort after this one ("" for the first). */
   readonly after: string
   readonly receivers: number
   readonly perReceiver: number
@@ -39,25 +41,25 @@ export interface DueBounds {
  * The due read's statement (exported so a test can ask SQLite for its plan). Each step of
  * `receivers` is one seek in the index (a loose index scan), so a receiver's backlog is never
  * walked to find the next receiver. The hints pin the plans that stop at their limits
- * (migrations 0004, 0006, 0009).
+ * (migrations 0004, 0006, 0009, 0010).
  */
 export const dueStatement = (sql: SqlClient.SqlClient, now: number, bounds: DueBounds) =>
-  sql`WITH RECURSIVE receivers (url, n) AS (
-        SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-          WHERE status = 'pending' AND url > ${bounds.after}), 1
+  sql`WITH RECURSIVE receivers (receiver, n) AS (
+        SELECT (SELECT min(receiver) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+          WHERE status = 'pending' AND receiver > ${bounds.after}), 1
         UNION ALL
-        SELECT (SELECT min(url) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
-          WHERE status = 'pending' AND url > r.url), r.n + 1
-        FROM receivers r WHERE r.url IS NOT NULL AND r.n < ${bounds.receivers})
-      SELECT r.url AS receiver, o.event_id, o.job_id, o.url, o.attempts
+        SELECT (SELECT min(receiver) FROM webhook_outbox INDEXED BY webhook_outbox_receiver
+          WHERE status = 'pending' AND receiver > r.receiver), r.n + 1
+        FROM receivers r WHERE r.receiver IS NOT NULL AND r.n < ${bounds.receivers})
+      SELECT r.receiver, o.event_id, o.job_id, o.url, o.attempts
       FROM receivers r LEFT JOIN webhook_outbox o ON o.event_id IN (
         SELECT d.event_id FROM webhook_outbox d INDEXED BY webhook_outbox_receiver
-        WHERE d.status = 'pending' AND d.url = r.url AND d.next_attempt_at <= ${now}
+        WHERE d.status = 'pending' AND d.receiver = r.receiver AND d.next_attempt_at <= ${now}
           AND d.job_id NOT IN (SELECT value FROM json_each(${JSON.stringify(bounds.exceptJobs)}))
           AND NOT EXISTS (SELECT 1 FROM webhook_outbox p INDEXED BY webhook_outbox_job
             WHERE p.job_id = d.job_id AND p.status = 'pending' AND p.event_id < d.event_id)
         ORDER BY d.event_id LIMIT ${bounds.perReceiver})
-      WHERE r.url IS NOT NULL`
+      WHERE r.receiver IS NOT NULL`
 
 /**
  * The webhook outbox's delivery side. Rows are written by Store in the transaction of the state
@@ -71,8 +73,8 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
     const decodePayloads = Schema.decodeUnknown(Schema.Array(PayloadRow))
 
     /**
-     * Events ready to send, read receiver by receiver: up to `receivers` receivers (by URL) with
-     * pending events, those after `after` in URL order, and for each its oldest due events, up to
+     * Events ready to send, read receiver by receiver: up to `receivers` receivers (origins) with
+     * pending events, those after `after` in order, and for each its oldest due events, up to
      * `perReceiver`. Per job only the oldest pending event, and only once its backoff has passed,
      * so a job's events arrive in order. Every receiver read is listed, with due events or not, so
      * the caller can go on after the last one. Bodies are left out (a `done` body carries the
@@ -86,8 +88,8 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       for (const row of read) {
         if (receivers[receivers.length - 1] !== row.receiver) receivers.push(row.receiver)
         if (row.eventId === null) continue
-        const { attempts, eventId, jobId, url } = row
-        events.push(new DueEvent({ eventId, jobId, url, attempts }, true))
+        const { attempts, eventId, jobId, receiver, url } = row
+        events.push(new DueEvent({ eventId, jobId, url, receiver, attempts }, true))
       }
       return { receivers, events } as const
     })

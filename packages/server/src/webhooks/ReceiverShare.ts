@@ -16,23 +16,23 @@ export const shareSlots = <E extends DueEvent>(
 ): ReadonlyArray<E> => {
   const queues = new Map<string, Array<E>>()
   for (const event of candidates) {
-    const queue = queues.get(event.url)
-    if (queue === undefined) queues.set(event.url, [event])
+    const queue = queues.get(event.receiver)
+    if (queue === undefined) queues.set(event.receiver, [event])
     else queue.push(event)
   }
   for (const queue of queues.values()) queue.sort((a, b) => a.eventId < b.eventId ? -1 : 1)
   const chosen: Array<E> = []
   while (chosen.length < free) {
-    let best: { readonly queue: Array<E>; readonly url: string; readonly inFlight: number } | undefined
-    for (const [url, queue] of queues) {
-      const inFlight = load.get(url) ?? 0
+    let best: { readonly queue: Array<E>; readonly receiver: string; readonly inFlight: number } | undefined
+    for (const [receiver, queue] of queues) {
+      const inFlight = load.get(receiver) ?? 0
       if (queue.length > 0 && inFlight < receiverSlots && (best === undefined || inFlight < best.inFlight)) {
-        best = { queue, url, inFlight }
+        best = { queue, receiver, inFlight }
       }
     }
     const event = best?.queue.shift()
     if (best === undefined || event === undefined) break
-    load.set(best.url, best.inFlight + 1)
+    load.set(best.receiver, best.inFlight + 1)
     chosen.push(event)
   }
   return chosen

@@ -23,9 +23,9 @@ export const webhookAttemptTimeout = Duration.seconds(10)
  */
 export const webhookConcurrency = 64
 /**
- * Deliveries in flight to one receiver (by URL) at most: a receiver that hangs holds 48 slots for
- * the attempt timeout and the other 16 stay free for everyone else; one busy healthy receiver
- * still keeps pace with a burst (ADR-0048).
+ * Deliveries in flight to one receiver (a URL's origin) at most: a receiver that hangs holds 48
+ * slots for the attempt timeout and the other 16 stay free for everyone else; one busy healthy
+ * receiver still keeps pace with a burst (ADR-0048, ADR-0049).
  */
 export const webhookReceiverSlots = 48
 /** Receivers one read of the outbox takes; a scan reads on while it has found too few to fill its slots. */
@@ -222,7 +222,7 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       )
     })
 
-    // Deliveries in flight per receiver URL, for the share of free slots each gets.
+    // Deliveries in flight per receiver (origin), for the share of free slots each gets.
     const receiverLoad = new Map<string, number>()
     const receiverSlots = Math.min(policy.receiverSlots, policy.concurrency)
     const receiversPerRead = Math.max(1, policy.receiversPerRead ?? webhookReceiversPerRead)
@@ -250,14 +250,14 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
         let wrapped = after === ""
         for (let reads = 1;; reads++) {
           const due = yield* outbox.due(now, { ...bounds, after })
-          const fresh = new Set(due.receivers.filter((url) => !read.has(url)))
-          for (const url of fresh) {
-            read.add(url)
-            order.push(url)
+          const fresh = new Set(due.receivers.filter((receiver) => !read.has(receiver)))
+          for (const receiver of fresh) {
+            read.add(receiver)
+            order.push(receiver)
           }
-          const usable = due.events.filter((event) => fresh.has(event.url) && !deliveredIds.has(event.eventId))
+          const usable = due.events.filter((event) => fresh.has(event.receiver) && !deliveredIds.has(event.eventId))
           candidates.push(...usable)
-          ready += new Set(usable.filter((event) => (receiverLoad.get(event.url) ?? 0) < receiverSlots).map((e) => e.url)).size
+          ready += new Set(usable.filter((event) => (receiverLoad.get(event.receiver) ?? 0) < receiverSlots).map((e) => e.receiver)).size
           // Enough found, or back at receivers this scan has read: stop.
           if (ready >= free || fresh.size < due.receivers.length) break
           const last = due.receivers[due.receivers.length - 1]
@@ -278,9 +278,9 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     const release = (event: DueEvent) =>
       Effect.sync(() => {
         inFlight.delete(event.jobId)
-        const load = (receiverLoad.get(event.url) ?? 1) - 1
-        if (load > 0) receiverLoad.set(event.url, load)
-        else receiverLoad.delete(event.url)
+        const load = (receiverLoad.get(event.receiver) ?? 1) - 1
+        if (load > 0) receiverLoad.set(event.receiver, load)
+        else receiverLoad.delete(event.receiver)
       })
 
     /** Starts deliveries for due jobs that have none in flight, shared among receivers, up to the concurrency limit. */
@@ -293,8 +293,8 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
       for (const event of chosen) inFlight.add(event.jobId)
       // Bodies only for the events chosen; one gone meanwhile frees its slot at once.
       const events = yield* outbox.withPayloads(chosen).pipe(Effect.onError(() => Effect.forEach(chosen, release)))
-      const served = new Set(chosen.map((event) => event.url))
-      nextReceiver = resumeAfter ?? [...order].reverse().find((url) => served.has(url)) ?? ""
+      const served = new Set(chosen.map((event) => event.receiver))
+      nextReceiver = resumeAfter ?? [...order].reverse().find((receiver) => served.has(receiver)) ?? ""
       const loaded = new Set(events.map((event) => event.eventId))
       yield* Effect.forEach(chosen.filter((event) => !loaded.has(event.eventId)), release)
       yield* Effect.forEach(events, (event) => {

@@ -67,16 +67,19 @@ const oneJobDelivered = Effect.gen(function*() {
 const startWithPolicy = (policy: WebhookPolicyValues) => startForeman({ sim: { models: [model] }, webhookPolicy: policy })
 
 /**
- * A receiver answering 500 and a healthy one, the failing one's URL sorting first, so URLs made
- * from it (with a query) sort before the healthy one's too.
+ * `count` receivers answering 500, each on a port (an origin) of its own, and a healthy one whose
+ * URL sorts after all of theirs, so the reads reach it last.
  */
-const failingBeforeHealthy = Effect.gen(function*() {
-  const first = yield* startReceiver()
-  const second = yield* startReceiver()
-  const [failing, healthy] = first.url < second.url ? [first, second] : [second, first]
-  yield* failing.answerWith(() => 500)
-  return { failing, healthy }
-})
+const failingBeforeHealthy = (count: number) =>
+  Effect.gen(function*() {
+    const started = yield* Effect.forEach(Array.from({ length: count + 1 }), () => startReceiver())
+    const sorted = [...started].sort((a, b) => a.url < b.url ? -1 : 1)
+    const failing = sorted.slice(0, count)
+    yield* Effect.forEach(failing, (receiver) => receiver.answerWith(() => 500))
+    const healthy = sorted[count]
+    if (healthy === undefined) return yield* Effect.die("no healthy receiver started")
+    return { failing, healthy, failedRequests: () => failing.reduce((n, receiver) => n + receiver.received.length, 0) }
+  })
 
 /** queued → (loading →) working → done, each naming the state before it. */
 const expectLifecycle = (events: ReadonlyArray<JobEvent>) => {
@@ -229,6 +232,29 @@ describe("WebhookDispatcher", () => {
       expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(6)
     }).pipe(Effect.scoped))
 
+  // A receiver was its whole URL, so a host taking per-job callback URLs was as many receivers as
+  // jobs and, hanging, held every slot until the attempts timed out (ADR-0049).
+  it.live("a hanging host's per-job callback URLs are one receiver: they hold its share of slots, not all", () =>
+    Effect.gen(function*() {
+      const hanging = yield* startReceiver(() => "hang")
+      const healthy = yield* startReceiver()
+      const foreman = yield* startWithPolicy({
+        retrySchedule: webhookRetrySchedule("10 millis", "10 millis", 3),
+        attemptTimeout: "20 seconds",
+        concurrency: 8,
+        receiverSlots: 6,
+        pollInterval: "50 millis"
+      })
+      const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => i), (i) =>
+        submit(foreman, `${hanging.url}/jobs/${i}?token=t${i}`, `stuck ${i}`))
+      yield* until(finished(foreman, stuck.map((job) => job.id)))
+      yield* until(Effect.sync(() => hanging.received.length >= 6))
+      const fine = yield* submit(foreman, healthy.url, "fine")
+      yield* until(terminalReceived(healthy, [fine.id]), "10 seconds")
+      expectLifecycle(eventsOf(healthy.received, fine.id))
+      expect(hanging.received).toHaveLength(6)
+    }).pipe(Effect.scoped))
+
   it.live("a receiver that fails at once does not crowd out another: its retries share the slots", () =>
     Effect.gen(function*() {
       const failing = yield* startReceiver(() => 500)
@@ -254,7 +280,7 @@ describe("WebhookDispatcher", () => {
 
   it.live("with more receivers than one read takes, the reads go round them all", () =>
     Effect.gen(function*() {
-      const { failing, healthy } = yield* failingBeforeHealthy
+      const { failing, healthy } = yield* failingBeforeHealthy(5)
       const foreman = yield* startWithPolicy({
         retrySchedule: webhookRetrySchedule("50 millis", "50 millis", 40),
         attemptTimeout: "5 seconds",
@@ -264,8 +290,8 @@ describe("WebhookDispatcher", () => {
         receiversPerRead: 3,
         pollInterval: "50 millis"
       })
-      const failed = yield* Effect.forEach(Array.from({ length: 20 }, (_, i) => i), (i) =>
-        submit(foreman, `${failing.url}?receiver=${i % 5}`, `failing ${i}`))
+      const failed = yield* Effect.forEach([...failing, ...failing, ...failing, ...failing], (receiver, i) =>
+        submit(foreman, receiver.url, `failing ${i}`))
       yield* until(finished(foreman, failed.map((job) => job.id)))
       const fine = yield* submit(foreman, healthy.url, "fine")
       yield* until(terminalReceived(healthy, [fine.id]))
@@ -273,10 +299,10 @@ describe("WebhookDispatcher", () => {
       expect((yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.counts))).dead).toBe(0)
     }).pipe(Effect.scoped))
 
-  /** Failing receivers, each a URL of its own sorting before the healthy receiver's, all in a 10-minute backoff. */
+  /** Failing receivers, each an origin of its own sorting before the healthy receiver's, all in a 10-minute backoff. */
   const inBackoff = (count: number, policy: Partial<WebhookPolicyValues>) =>
     Effect.gen(function*() {
-      const { failing, healthy } = yield* failingBeforeHealthy
+      const { failedRequests, failing, healthy } = yield* failingBeforeHealthy(count)
       const foreman = yield* startWithPolicy({
         retrySchedule: webhookRetrySchedule("10 minutes", "10 minutes", 3),
         attemptTimeout: "5 seconds",
@@ -286,11 +312,10 @@ describe("WebhookDispatcher", () => {
         pollInterval: "1 second",
         ...policy
       })
-      const failed = yield* Effect.forEach(Array.from({ length: count }, (_, i) => i), (i) =>
-        submit(foreman, `${failing.url}?receiver=${String(i).padStart(2, "0")}`, `failing ${i}`))
+      const failed = yield* Effect.forEach(failing, (receiver, i) => submit(foreman, receiver.url, `failing ${i}`))
       yield* until(finished(foreman, failed.map((job) => job.id)))
-      yield* until(Effect.sync(() => failing.received.length >= count))
-      return { foreman, failing, healthy }
+      yield* until(Effect.sync(() => failedRequests() >= count))
+      return { foreman, failedRequests, healthy }
     })
 
   // A scan read one block of receivers and stopped: receivers with nothing due (all in backoff)
@@ -299,23 +324,23 @@ describe("WebhookDispatcher", () => {
   it.live("receivers with nothing due are read past in the same scan", () =>
     Effect.gen(function*() {
       // 9 receivers in backoff: 3 reads of 3, within the 4 reads a scan makes.
-      const { failing, foreman, healthy } = yield* inBackoff(9, {})
+      const { failedRequests, foreman, healthy } = yield* inBackoff(9, {})
       const fine = yield* submit(foreman, healthy.url, "fine")
       // Three events, each well inside the 1 s poll a scan that stopped early would wait for.
       yield* until(terminalReceived(healthy, [fine.id]), "2 seconds")
       expectLifecycle(eventsOf(healthy.received, fine.id))
-      expect(failing.received).toHaveLength(9)
+      expect(failedRequests()).toBe(9)
     }).pipe(Effect.scoped))
 
   // A scan's reads are bounded (webhookReadsPerScan); the next scan goes on where it stopped.
   it.live("past a scan's reads, the next scan goes on where it stopped", () =>
     Effect.gen(function*() {
       // 30 receivers in backoff: 10 reads of 3, three scans' worth.
-      const { failing, foreman, healthy } = yield* inBackoff(30, { pollInterval: "200 millis" })
+      const { failedRequests, foreman, healthy } = yield* inBackoff(30, { pollInterval: "200 millis" })
       const fine = yield* submit(foreman, healthy.url, "fine")
       yield* until(terminalReceived(healthy, [fine.id]), "15 seconds")
       expectLifecycle(eventsOf(healthy.received, fine.id))
-      expect(failing.received).toHaveLength(30)
+      expect(failedRequests()).toBe(30)
     }).pipe(Effect.scoped))
 
   it.live("an attempt past its deadline fails, whether no answer came or its body never ended; the retry gets a fresh connection", () =>
