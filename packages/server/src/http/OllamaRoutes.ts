@@ -36,8 +36,8 @@ export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
       ["/api/version", { GET: passthrough.forward(), HEAD: passthrough.forward() }],
       ["/api/show", { POST: passthrough.forward() }],
       // Embeddings skip the queue and run concurrently (ADR-0013).
-      ["/api/embed", { POST: passthrough.forward() }],
-      ["/api/embeddings", { POST: passthrough.forward() }],
+      ["/api/embed", { POST: passthrough.forward({ refreshUnlessResident: true }) }],
+      ["/api/embeddings", { POST: passthrough.forward({ refreshUnlessResident: true }) }],
       ["/api/pull", { POST: passthrough.forward({ refreshAfter: true }) }],
       ["/api/push", { POST: passthrough.forward() }],
       ["/api/create", { POST: passthrough.forward({ refreshAfter: true }) }],
@@ -46,7 +46,7 @@ export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
       ["/api/blobs/:digest", { POST: passthrough.forward({ streamBody: true }), HEAD: passthrough.forward() }],
       ["/v1/chat/completions", { POST: generation.handle("chat", "openai") }],
       ["/v1/completions", { POST: generation.handle("generate", "openai") }],
-      ["/v1/embeddings", { POST: passthrough.forward({ openAi: true }) }],
+      ["/v1/embeddings", { POST: passthrough.forward({ openAi: true, refreshUnlessResident: true }) }],
       ["/v1/models", { GET: passthrough.forward({ openAi: true }) }],
       ["/v1/models/:model", { GET: passthrough.forward({ openAi: true }) }]
     ]

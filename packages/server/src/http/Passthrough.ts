@@ -1,8 +1,9 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Effect, Stream } from "effect"
+import { Effect, Either, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
+import { parseRequestBody } from "../ollama/GenerationFields.js"
 import { OllamaClient, type RawRequest } from "../ollama/OllamaClient.js"
 import { ollamaError } from "./OllamaResponses.js"
 import { openAiError } from "./OpenAiResponses.js"
@@ -11,6 +12,11 @@ import { readBody } from "./RequestBody.js"
 export interface PassthroughOptions {
   /** Re-poll the inventory once the target's answer is over (pull, delete, copy, create …). */
   readonly refreshAfter?: boolean
+  /**
+   * Re-poll it when the body's `model` is not among the resident ones: the target loads a model
+   * to answer (embeddings), and `/api/ps` is to list it once the caller has the answer.
+   */
+  readonly refreshUnlessResident?: boolean
   /** Stream the request body instead of buffering it under FOREMAN_MAX_BODY (blob uploads). */
   readonly streamBody?: boolean
   /** Answer foreman's own errors (target unreachable, body too large) in the OpenAI shape. */
@@ -46,6 +52,12 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
     const ollama = yield* OllamaClient
     const inventory = yield* Inventory
 
+    /** Whether the body names no model, or one the target has loaded (as of the last poll). */
+    const residentOrUnnamed = (body: Uint8Array) => {
+      const model = Either.match(parseRequestBody(new TextDecoder().decode(body)), { onLeft: () => undefined, onRight: (fields) => fields.model })
+      return typeof model === "string" ? inventory.isResident(model) : Effect.succeed(true)
+    }
+
     const forward = (options: PassthroughOptions = {}) => {
       const error = options.openAi === true ? openAiError : ollamaError
       return Effect.gen(function*() {
@@ -75,7 +87,9 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
           const value = upstream.headers[name]
           if (value !== undefined && name !== "content-type" && name !== "content-length") headers[name] = value
         }
-        const after = options.refreshAfter === true ? inventory.refresh.pipe(Effect.asVoid) : Effect.void
+        const refreshAfter = options.refreshAfter === true ||
+          (options.refreshUnlessResident === true && body instanceof Uint8Array && !(yield* residentOrUnnamed(body)))
+        const after = refreshAfter ? inventory.refresh.pipe(Effect.asVoid) : Effect.void
         const contentType = upstream.headers["content-type"]
         const length = Number(upstream.headers["content-length"] ?? Number.NaN)
         // No body to relay: answer the target's headers as they were, with no type or length made up.
@@ -90,7 +104,7 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         }
         // A client may act on a one-piece answer (delete, copy, pull without streaming) the moment
         // it arrives, so refresh the inventory before answering, not after.
-        if (options.refreshAfter === true && !(contentType ?? "").includes("ndjson")) {
+        if (refreshAfter && !(contentType ?? "").includes("ndjson")) {
           const bytes = yield* upstream.body.pipe(Stream.runCollect, Effect.map((chunks) => Buffer.concat([...chunks])))
           yield* after
           return HttpServerResponse.uint8Array(bytes, { status: upstream.status, headers, ...(contentType === undefined ? {} : { contentType }) })

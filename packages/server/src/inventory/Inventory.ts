@@ -126,6 +126,10 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
       return isInstalled(after, model) || Option.isNone(after.lastPoll)
     })
 
+    /** Whether the last poll's /api/ps listed the model. */
+    const isResident = (model: string) =>
+      Effect.map(SubscriptionRef.get(state), (s) => s.resident.some((name) => normalizeModel(name) === normalizeModel(model)))
+
     const loop = Effect.gen(function*() {
       const s = yield* refresh
       yield* Effect.sleep(s.degraded ? Duration.min(recheckWhileDegraded, config.pollInterval) : config.pollInterval)
@@ -145,7 +149,8 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
       changes: state.changes,
       refresh,
       ensureInstalled,
-      isInstalled
+      isInstalled,
+      isResident
     } as const
   })
 }) {}

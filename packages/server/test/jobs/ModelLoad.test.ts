@@ -55,6 +55,26 @@ describe("the worker's model load", () => {
       expect((yield* foreman.sim.stats).swaps).toBe(1)
     }).pipe(Effect.scoped))
 
+  // Embeddings go straight to the target, which loads the model to answer them.
+  it.live("an embedding that loads its model shows in /api/ps at once; one whose model is resident polls nothing", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"], embedModels: ["nomic-embed-text:latest"] }, env: { FOREMAN_POLL_INTERVAL: "1h" } })
+      const polls = Effect.map(foreman.sim.requests, (requests) => requests.filter((r) => r.path === "/api/ps").length)
+      for (const [path, body] of [
+        ["/api/embed", { model: "nomic-embed-text", input: "a" }],
+        ["/api/embeddings", { model: "nomic-embed-text", prompt: "b" }],
+        ["/v1/embeddings", { model: "nomic-embed-text", input: "c" }]
+      ] as const) {
+        expect(yield* psNames(foreman.url)).toEqual([])
+        expect([path, (yield* post(`${foreman.url}${path}`, body)).status]).toEqual([path, 200])
+        expect([path, (yield* psNames(foreman.url)).map((m) => m.name)]).toEqual([path, ["nomic-embed-text:latest"]])
+        if (path !== "/v1/embeddings") yield* post(`${foreman.url}/api/generate`, { model: "nomic-embed-text", keep_alive: 0 })
+      }
+      const before = yield* polls
+      expect((yield* post(`${foreman.url}/api/embed`, { model: "nomic-embed-text", input: "d" })).status).toBe(200)
+      expect(yield* polls).toBe(before)
+    }).pipe(Effect.scoped))
+
   it.live("the load carries the job's options, so the model is loaded once, with the context the job asks for", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b", "qwen3:8b"] }, env: { FOREMAN_KEEP_ALIVE: "10m" } })
