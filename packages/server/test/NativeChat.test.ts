@@ -109,10 +109,16 @@ describe("native /api/chat through the queue", () => {
       yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, keep_alive: "5s", messages: user("b") }).pipe(Effect.flatMap(text))
       // null sets none: Ollama, like JSON.parse, keeps the last of a repeated key, so foreman's must come after it.
       yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, keep_alive: null, messages: user("c") }).pipe(Effect.flatMap(text))
-      const bodies = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) => JSON.parse(r.body) as { keep_alive?: unknown; messages: Array<{ content: string }> })
+      // Go's decoder reads "Keep_Alive" as keep_alive: the caller set one.
+      yield* postJson(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, Keep_Alive: "5s", messages: user("d") }).pipe(Effect.flatMap(text))
+      const bodies = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) =>
+        JSON.parse(r.body) as { keep_alive?: unknown; Keep_Alive?: unknown; messages: Array<{ content: string }> }
+      )
       expect(bodies.find((b) => b.messages[0]?.content === "a")?.keep_alive).toBe("30m")
       expect(bodies.find((b) => b.messages[0]?.content === "b")?.keep_alive).toBe("5s")
       expect(bodies.find((b) => b.messages[0]?.content === "c")?.keep_alive).toBe("30m")
+      const d = bodies.find((b) => b.messages[0]?.content === "d")
+      expect([d?.Keep_Alive, d !== undefined && "keep_alive" in d]).toEqual(["5s", false])
       const loads = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat" && JSON.parse(r.body).messages.length === 0)
       expect(loads.map((r) => JSON.parse(r.body))).toEqual([{ model: "llama3.2:1b", messages: [], keep_alive: "30m" }])
     }).pipe(Effect.scoped))

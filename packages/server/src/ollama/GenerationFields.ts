@@ -10,6 +10,18 @@ export interface GenerationFields {
 export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+/**
+ * A field as Ollama's Go decoder reads it: keys match the field's name in any case
+ * (`"Stream"` sets `stream`), and of several that match, the last one in the body wins.
+ */
+export const fieldOf = (body: Readonly<Record<string, unknown>>, name: string): unknown => {
+  let value: unknown
+  for (const key of Object.keys(body)) {
+    if (key.toLowerCase() === name) value = body[key]
+  }
+  return value
+}
+
 const isEmpty = (value: unknown): boolean =>
   value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0)
 
@@ -19,7 +31,7 @@ const isEmpty = (value: unknown): boolean =>
  * messages), so a stray one changes nothing.
  */
 export const nothingToGenerate = (request: Readonly<Record<string, unknown>>, endpoint: JobEndpoint): boolean =>
-  isEmpty(endpoint === "chat" ? request.messages : request.prompt)
+  isEmpty(fieldOf(request, endpoint === "chat" ? "messages" : "prompt"))
 
 /** The request body as a JSON object, or why it is not one. */
 export const parseRequestBody = (text: string): Either.Either<Record<string, unknown>, string> => {
@@ -42,7 +54,7 @@ export const generationFields = (
   api: JobApi,
   endpoint: JobEndpoint
 ): Either.Either<GenerationFields, string> => {
-  const { model, stream, keep_alive } = body
+  const [model, stream, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "stream"), fieldOf(body, "keep_alive")]
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
@@ -51,7 +63,7 @@ export const generationFields = (
   return Either.right({
     model,
     stream: api === "native" ? stream !== false && !nothingToGenerate(body, endpoint) : stream === true,
-    hasKeepAlive: keep_alive !== undefined && keep_alive !== null
+    hasKeepAlive: keepAlive !== undefined && keepAlive !== null
   })
 }
 

@@ -1,7 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Duration, Either, Option } from "effect"
 import { parseGoDuration } from "../config/GoDuration.js"
-import { isObject, nothingToGenerate } from "./GenerationFields.js"
+import { fieldOf, isObject, nothingToGenerate } from "./GenerationFields.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */
 export interface ModelLoad {
@@ -46,11 +46,13 @@ export const modelLoadFor = (
   const request = parseObject(job.payload)
   const native = job.api === "native"
   const chat = job.endpoint === "chat"
-  const model = typeof request.model === "string" ? request.model : job.model
-  const options = native && isObject(request.options) ? { options: request.options } : {}
+  const named = fieldOf(request, "model")
+  const model = typeof named === "string" ? named : job.model
+  const requestOptions = fieldOf(request, "options")
+  const options = native && isObject(requestOptions) ? { options: requestOptions } : {}
   const keepAliveField = Option.match(keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
   return {
-    unloadOnly: native && nothingToGenerate(request, job.endpoint) && isZeroKeepAlive(request.keep_alive),
+    unloadOnly: native && nothingToGenerate(request, job.endpoint) && isZeroKeepAlive(fieldOf(request, "keep_alive")),
     path: chat ? "/api/chat" : "/api/generate",
     body: JSON.stringify({ model, ...(chat ? { messages: [] } : {}), ...options, ...keepAliveField })
   }

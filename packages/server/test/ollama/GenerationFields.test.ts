@@ -17,6 +17,19 @@ describe("readGenerationFields", () => {
     expect(streams({ prompt: "hi", messages: [] }, "generate")).toEqual(Either.right(true))
   })
 
+  // Go's encoding/json matches keys to fields in any case, the last match winning (.NET's default
+  // serializer writes "Model", "Stream"); the target reads the same bytes that way.
+  it("reads fields in any case, as Ollama's decoder does, the last of several spellings winning", () => {
+    expect(readGenerationFields(`{"Model":"m","Messages":[{"role":"user","content":"hi"}],"Stream":false}`, "native", "chat")).toEqual(
+      Either.right({ model: "m", stream: false, hasKeepAlive: false })
+    )
+    expect(readGenerationFields(`{"MODEL":"m","Prompt":"hi","stream":false,"STREAM":true,"Keep_Alive":"5m"}`, "native", "generate")).toEqual(
+      Either.right({ model: "m", stream: true, hasKeepAlive: true })
+    )
+    expect(streams({ Messages: [] }, "chat")).toEqual(Either.right(false))
+    expect(readGenerationFields(`{"Stream":"no","model":"m"}`, "native", "chat")).toEqual(Either.left("stream must be a boolean"))
+  })
+
   it("names what is wrong with a body it cannot use", () => {
     expect(readGenerationFields("", "native", "chat")).toEqual(Either.left("missing request body"))
     expect(readGenerationFields("[1]", "native", "chat")).toEqual(Either.left("request body must be a JSON object"))
