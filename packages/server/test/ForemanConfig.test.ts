@@ -66,6 +66,7 @@ describe("ForemanConfig", () => {
     ["FOREMAN_JOB_TTL", "0"],
     ["FOREMAN_MAX_WAIT", "0"],
     ["FOREMAN_MAX_WAIT", "0s"],
+    ["FOREMAN_STREAM_HEADERS_AFTER", "soon"],
     ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/?key=1"],
     ["FOREMAN_OLLAMA_URL", "http://gpu.local:11434/ollama#x"]
   ] as const) {

@@ -115,6 +115,9 @@ export class ForemanConfig extends Effect.Service<ForemanConfig>()("foreman/Fore
         )
       ),
       maxBody: parsed("FOREMAN_MAX_BODY", "32MiB", parseByteSize),
+      // Under Node fetch's 300 s wait for headers; over most model loads, whose errors then keep
+      // their own status (ADR-0050).
+      streamHeadersAfter: parsed("FOREMAN_STREAM_HEADERS_AFTER", "30s", parseGoDuration),
       // Zero would make every queued job overdue (strict FIFO, a swap per model change); someone
       // writing 0 almost surely meant "off", which is leaving it unset.
       maxWait: optionalParsed(

@@ -39,12 +39,17 @@ const wires: Record<JobApi, Wire> = {
  * 410: SDKs that retry a 503 (`openai`, the AI SDK) would otherwise submit it again at once. A
  * job cancelled because foreman stopped is a 503: trying again once foreman is back is right.
  */
-const failure = (wire: Wire, job: JobRecord, headers: Record<string, string>) =>
+const failureOf = (job: JobRecord): { readonly status: number; readonly message: string } =>
   job.state === "cancelled"
     ? job.error === "cancelled" || job.error === null
-      ? wire.error(410, `job ${job.id} was cancelled`, headers)
-      : wire.error(503, job.error, headers)
-    : wire.error(job.errorStatus ?? 500, job.error ?? "job failed", headers)
+      ? { status: 410, message: `job ${job.id} was cancelled` }
+      : { status: 503, message: job.error }
+    : { status: job.errorStatus ?? 500, message: job.error ?? "job failed" }
+
+const failure = (wire: Wire, job: JobRecord, headers: Record<string, string>) => {
+  const { message, status } = failureOf(job)
+  return wire.error(status, message, headers)
+}
 
 /** The error an NDJSON or SSE body's last line reports (`{"error": "…"}`, or OpenAI's `{"error": {"message"}}`). */
 const lastLineError = (text: string): string | undefined => {
@@ -127,42 +132,55 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
             yield* Ref.set(finished, true)
             return job.state === "done" && job.result !== null ? ollamaJson(job.result, headers) : failure(wire, job, headers)
           }
-          const first = yield* firstOutput(queue)
-          if (first._tag === "Ended") {
+          // A caller's client may give up waiting for headers (Node's fetch after 300 s) while the
+          // job waits its turn: past FOREMAN_STREAM_HEADERS_AFTER they go out, and an end without
+          // output is then told in the stream, as a target's own mid-stream error is (ADR-0050).
+          const early = yield* Effect.timeoutOption(firstOutput(queue), config.streamHeadersAfter)
+          if (Option.isSome(early) && early.value._tag === "Ended") {
             yield* Ref.set(finished, true)
-            return failure(wire, first.job, headers)
+            return failure(wire, early.value.job, headers)
+          }
+          const fromFirst = (first: First): Stream.Stream<Uint8Array> => {
+            if (first._tag === "Ended") {
+              return Stream.fromEffect(Effect.as(Ref.set(finished, true), wire.errorChunk(failureOf(first.job).message)))
+            }
+            return Stream.concat(Stream.succeed(first.bytes), relayAfter(first.bytes))
           }
           // A target that fails mid-answer says so in its last line (HTTP 200, then {"error": …}); the
           // caller has that line already and needs no second copy from foreman. The last two chunks
           // are kept, undecoded, for a line that arrived in two pieces.
-          let beforeLast: Uint8Array = new Uint8Array(0)
-          let lastRelayed = first.bytes
-          const saidAlready = (error: string) => lastLineError(Buffer.concat([beforeLast, lastRelayed]).toString("utf8")) === error
-          // Whole batches of signals at a time, not one effect per chunk: a stream can be thousands of chunks.
-          const rest = Stream.fromQueue(queue).pipe(
-            Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
-            Stream.mapChunksEffect((signals) => {
-              const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> => {
-                if (signal._tag === "Chunk") {
-                  beforeLast = lastRelayed
-                  lastRelayed = signal.bytes
-                  return Option.some(signal.bytes)
-                }
-                const { error, state } = signal.change.job
-                if (state !== "failed" && state !== "cancelled") return Option.none()
-                if (state === "failed" && error !== null && saidAlready(error)) return Option.none()
-                return Option.some(wire.errorChunk(error ?? `job ${state}`))
+          const relayAfter = (firstBytes: Uint8Array): Stream.Stream<Uint8Array> => {
+            let beforeLast: Uint8Array = new Uint8Array(0)
+            let lastRelayed = firstBytes
+            const saidAlready = (error: string) => lastLineError(Buffer.concat([beforeLast, lastRelayed]).toString("utf8")) === error
+            // Whole batches of signals at a time, not one effect per chunk: a stream can be thousands of chunks.
+            return Stream.fromQueue(queue).pipe(
+              Stream.takeUntil((signal) => Option.isSome(endedWith(signal))),
+              Stream.mapChunksEffect((signals) => {
+                const bytes = Chunk.filterMap(signals, (signal): Option.Option<Uint8Array> => {
+                  if (signal._tag === "Chunk") {
+                    beforeLast = lastRelayed
+                    lastRelayed = signal.bytes
+                    return Option.some(signal.bytes)
+                  }
+                  const { error, state } = signal.change.job
+                  if (state !== "failed" && state !== "cancelled") return Option.none()
+                  if (state === "failed" && error !== null && saidAlready(error)) return Option.none()
+                  return Option.some(wire.errorChunk(error ?? `job ${state}`))
+                })
+                return Chunk.some(signals, (signal) => Option.isSome(endedWith(signal)))
+                  ? Effect.as(Ref.set(finished, true), bytes)
+                  : Effect.succeed(bytes)
               })
-              return Chunk.some(signals, (signal) => Option.isSome(endedWith(signal)))
-                ? Effect.as(Ref.set(finished, true), bytes)
-                : Effect.succeed(bytes)
-            })
-          )
+            )
+          }
+          const body = Option.match(early, {
+            onSome: fromFirst,
+            // Node sends the status line and headers with the first write; an empty one sends them alone.
+            onNone: () => Stream.concat(Stream.succeed(new Uint8Array(0)), Stream.unwrap(Effect.map(firstOutput(queue), fromFirst)))
+          })
           yield* Ref.set(handedOff, true)
-          return HttpServerResponse.stream(
-            Stream.concat(Stream.succeed(first.bytes), rest).pipe(Stream.ensuring(release)),
-            { status: 200, contentType: wire.streamContentType, headers }
-          )
+          return HttpServerResponse.stream(body.pipe(Stream.ensuring(release)), { status: 200, contentType: wire.streamContentType, headers })
         })
         // Once the response stream owns the subscription it releases it; every other exit does here.
         return yield* respond.pipe(Effect.onExit(() => Effect.unlessEffect(release, Ref.get(handedOff))))
