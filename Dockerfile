@@ -16,6 +16,7 @@ ENV FOREMAN_ADDR=:8080 \
     FOREMAN_DB_PATH=/data/foreman.db
 VOLUME /data
 EXPOSE 8080
-HEALTHCHECK CMD node -e "fetch('http://127.0.0.1:8080/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# The port comes from FOREMAN_ADDR (`:8080`, `0.0.0.0:9000`, `[::]:8080`), so changing it keeps the container healthy.
+HEALTHCHECK CMD node -e "const a=process.env.FOREMAN_ADDR||':8080';fetch('http://127.0.0.1:'+a.slice(a.lastIndexOf(':')+1)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 ENTRYPOINT ["node", "bin/foreman.mjs"]
 CMD ["serve"]

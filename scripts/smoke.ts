@@ -100,6 +100,18 @@ const main = async () => {
 
   const unknown = await fetch(`${base}/api/chat`, { method: "POST", body: JSON.stringify({ model: "nope:1b", messages: [] }) })
   check("an unknown model is Ollama's 404", unknown.status === 404 && (await unknown.text()).includes(`model \\"nope:1b\\" not found`))
+
+  // The image's HEALTHCHECK, as Docker runs it: a shell command, FOREMAN_ADDR from the environment.
+  const healthcheck = /^HEALTHCHECK CMD (.+)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1] ?? "false"
+  const healthy = (addr: string) => {
+    try {
+      execFileSync("/bin/sh", ["-c", healthcheck], { env: { ...process.env, FOREMAN_ADDR: addr }, stdio: "ignore", timeout: 30_000 })
+      return true
+    } catch {
+      return false
+    }
+  }
+  check("the image's HEALTHCHECK finds foreman where FOREMAN_ADDR puts it", healthy(`:${port}`) && !healthy(`:${await freePort()}`))
 }
 
 const stop = () => {

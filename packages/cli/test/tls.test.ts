@@ -79,4 +79,28 @@ describe("https", () => {
         expect(verifyStandardWebhook(secret, delivery.headers, delivery.body)).toBe(true)
       }
     }).pipe(Effect.scoped), 180_000)
+
+  // The target answers, but with a certificate nobody told Node to trust: "no Ollama answered"
+  // pointed at the wrong fix.
+  it.live("an https Ollama whose CA the daemon does not trust: degraded, saying so and naming NODE_EXTRA_CA_CERTS", () =>
+    Effect.gen(function*() {
+      const [simPort, port] = [yield* freePort, yield* freePort]
+      const dir = yield* tempDir
+      yield* foremanProcess(["sim", "--port", String(simPort)])
+      yield* awaitAnswer(`http://127.0.0.1:${simPort}/api/version`)
+      const target = yield* tlsFront(simPort)
+      const daemon = yield* foremanProcess(["serve"], {
+        FOREMAN_ADDR: `127.0.0.1:${port}`,
+        FOREMAN_OLLAMA_URL: target.url,
+        FOREMAN_DB_PATH: join(dir, "foreman.db")
+      })
+      const url = `http://127.0.0.1:${port}`
+      const health = JSON.parse(yield* awaitAnswer(`${url}/healthz`)) as { readonly degraded: boolean; readonly error: string | null }
+      expect(health.degraded, daemon.output()).toBe(true)
+      expect(health.error).toMatch(/^target unreachable: self[- ]signed certificate \(DEPTH_ZERO_SELF_SIGNED_CERT\); trust its CA with NODE_EXTRA_CA_CERTS=/)
+      expect(daemon.output()).toContain(`Ollama at ${target.url} answered with a certificate Node does not trust`)
+      expect(daemon.output()).not.toContain("no Ollama answered")
+      const shown = yield* foremanCli(["health"], { url })
+      expect(shown.stdout).toMatch(/ERROR +target unreachable: .*NODE_EXTRA_CA_CERTS/)
+    }).pipe(Effect.scoped), 180_000)
 })

@@ -14,6 +14,7 @@ export const healthCommand = Command.make("health", { json: jsonOption }, (flags
     yield* Console.log(fields([
       ["STATUS", health.degraded ? "degraded (the target does not answer; jobs wait)" : health.status],
       ["TARGET", health.target],
+      ...(health.error === null ? [] : [["ERROR", health.error] as const]),
       ["LAST POLL", ago(health.last_poll, yield* Clock.currentTimeMillis)],
       ["MODELS", `${health.models} installed`],
       ["RESIDENT", health.resident ?? "-"],

@@ -20,6 +20,7 @@ export const HealthApiLive = HttpApiBuilder.group(ForemanApi, "health", (handler
           degraded: s.degraded,
           target: config.ollamaUrlShown,
           last_poll: Option.getOrNull(Option.map(s.lastPoll, (d) => d.toISOString())),
+          error: s.degraded ? Option.getOrNull(s.lastError) : null,
           models: s.installed.length,
           resident: yield* worker.resident,
           queued: yield* store.countQueued.pipe(Effect.orElseSucceed(() => -1))

@@ -1,6 +1,7 @@
 import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
+import { isUntrustedCertificate } from "../transport/NodeHttpRequest.js"
 import { normalizeModel } from "./ModelName.js"
 
 const ModelList = Schema.Struct({
@@ -137,10 +138,14 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
 
     const first = yield* refresh
     if (first.degraded) {
+      const error = Option.getOrElse(first.lastError, () => "")
       yield* Effect.logWarning(
-        `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
-          `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`foreman sim\` (\`npx -y pnpm@10 foreman sim\` in a checkout).`
-      ).pipe(Effect.annotateLogs("error", Option.getOrElse(first.lastError, () => "")))
+        isUntrustedCertificate(error)
+          ? `Ollama at ${target} answered with a certificate Node does not trust; foreman runs degraded and keeps every job until it can use it. ` +
+            `Start foreman with NODE_EXTRA_CA_CERTS=/path/to/ca.pem naming the CA that signed it.`
+          : `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
+            `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`foreman sim\` (\`npx -y pnpm@10 foreman sim\` in a checkout).`
+      ).pipe(Effect.annotateLogs("error", error))
     }
     yield* Effect.forkScoped(loop)
 

@@ -50,9 +50,25 @@ export const makeAgents = (options: Http.AgentOptions): Effect.Effect<Agents, ne
 
 /** A network error in our own words: its message and code, never the request (it may carry secrets). */
 export const describeNetworkError = (error: unknown): string => {
-  const code = error instanceof Error && "code" in error && typeof error.code === "string" ? ` (${error.code})` : ""
-  return `${error instanceof Error ? error.message : String(error)}${code}`
+  const code = error instanceof Error && "code" in error && typeof error.code === "string" ? error.code : undefined
+  // OpenSSL's messages carry a newline, which would split a log record (and a 502 body) in two.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s+/g, " ").trim()
+  const hint = code !== undefined && untrustedCertificateCodes.has(code) ? `; ${trustHint}` : ""
+  return `${message}${code === undefined ? "" : ` (${code})`}${hint}`
 }
+
+/** What Node says when a peer's certificate chains to no CA it trusts (a private CA, a self-signed one). */
+const untrustedCertificateCodes = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT"
+])
+const trustHint = "trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem"
+
+/** Whether a description by `describeNetworkError` is of a certificate Node does not trust. */
+export const isUntrustedCertificate = (description: string): boolean => description.endsWith(trustHint)
 
 const replayable = (body: OutgoingRequest["body"]): body is string | Uint8Array | undefined =>
   body === undefined || typeof body === "string" || body instanceof Uint8Array

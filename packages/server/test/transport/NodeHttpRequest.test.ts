@@ -3,7 +3,7 @@ import { Duration, Effect, Either } from "effect"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { Readable } from "node:stream"
-import { makeAgents, RequestTimedOut, sendRequest } from "../../src/transport/NodeHttpRequest.js"
+import { describeNetworkError, isUntrustedCertificate, makeAgents, RequestTimedOut, sendRequest } from "../../src/transport/NodeHttpRequest.js"
 
 /**
  * A keep-alive server that answers "ok" to the first request on each connection and resets the
@@ -125,4 +125,22 @@ describe("sendRequest", () => {
       expect(yield* textOf("/ok")).toBe("ok")
       expect(connections()).toBe(3)
     }))
+})
+
+describe("describeNetworkError", () => {
+  const failure = (message: string, code: string) => Object.assign(new Error(message), { code })
+
+  it("keeps a description on one line: OpenSSL's messages end in a newline that split log records and 502 bodies", () => {
+    const tls = failure("804C:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350:\n", "EPROTO")
+    expect(describeNetworkError(tls)).toBe("804C:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:ssl3_record.c:350: (EPROTO)")
+  })
+
+  it("names NODE_EXTRA_CA_CERTS when the peer's certificate chains to no trusted CA, and only then", () => {
+    const untrusted = describeNetworkError(failure("self-signed certificate", "DEPTH_ZERO_SELF_SIGNED_CERT"))
+    expect(untrusted).toBe("self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT); trust its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem")
+    expect(isUntrustedCertificate(untrusted)).toBe(true)
+    for (const other of [failure("certificate has expired", "CERT_HAS_EXPIRED"), failure("connect ECONNREFUSED 127.0.0.1:9", "ECONNREFUSED")]) {
+      expect(isUntrustedCertificate(describeNetworkError(other))).toBe(false)
+    }
+  })
 })
