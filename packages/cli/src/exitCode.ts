@@ -1,7 +1,7 @@
 import * as ValidationError from "@effect/cli/ValidationError"
 import type { ClientFailure, JobCancelled, JobFailed } from "@foreman/client"
 import type { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "@foreman/domain"
-import { ConfigError } from "effect"
+import { ConfigError, Effect } from "effect"
 import type { NoAnswer, UsageError } from "./CliErrors.js"
 
 /** What the exit status means, so scripts can tell "the job failed" from "you typed it wrong". */
@@ -14,8 +14,10 @@ export const ExitCode = {
   usage: 2,
   /** Nothing answered at FOREMAN_URL. */
   unreachable: 3,
-  /** Ctrl-C stopped the waiting (the job goes on): the shell's 128 + SIGINT. */
-  interrupted: 130
+  /** Ctrl-C stopped the command (for `submit --wait`, the waiting; the job goes on): the shell's 128 + SIGINT. */
+  interrupted: 130,
+  /** SIGTERM stopped the command: 128 + SIGTERM. */
+  terminated: 143
 } as const
 
 /** Every way a command can fail; the compiler checks each one has an exit code below. */
@@ -68,3 +70,11 @@ export const verdict = (failure: CliFailure): Verdict => {
       return refused(failure.message)
   }
 }
+
+/**
+ * For `serve` and `sim`: a daemon stopped by a signal has done what it was asked, so it exits 0
+ * where a client command stopped that way exits 128 + the signal (main.ts).
+ */
+export const stopsCleanly = Effect.sync(() => {
+  process.exitCode = ExitCode.ok
+})

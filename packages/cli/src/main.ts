@@ -14,6 +14,13 @@ const report = (failure: CliFailure) => {
   return Effect.as(message === null ? Effect.void : Console.error(`foreman: ${message}`), code)
 }
 
+// runMain interrupts the command on SIGINT and SIGTERM and would then exit 0, which tells a
+// script `foreman cancel $id && …` that the cancel worked. Remember which signal it was, for the
+// shell's 128 + signal number.
+let stoppedBy: number | undefined
+process.once("SIGINT", () => (stoppedBy ??= ExitCode.interrupted))
+process.once("SIGTERM", () => (stoppedBy ??= ExitCode.terminated))
+
 cli(process.argv).pipe(
   Effect.as(ExitCode.ok),
   Effect.catchAll(report),
@@ -26,10 +33,10 @@ cli(process.argv).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disablePrettyLogger: true,
-    // Interrupted by a signal: `runMain` exits 0 unless a command said otherwise (`submit --wait`).
+    // Stopped by a signal: the code a command chose (`submit --wait` says 130 after its note), else 128 + the signal.
     teardown: (exit, onExit) =>
-      Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause) && typeof process.exitCode === "number"
-        ? onExit(process.exitCode)
+      Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+        ? onExit(typeof process.exitCode === "number" ? process.exitCode : stoppedBy ?? ExitCode.interrupted)
         : Runtime.defaultTeardown(exit, onExit)
   })
 )

@@ -2,12 +2,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { ForemanClient } from "@foreman/client"
 import type { JobList, JobView } from "@foreman/domain"
 import { Effect, Fiber, Schedule } from "effect"
+import { spawn } from "node:child_process"
 import { writeFile } from "node:fs/promises"
+import { createServer, type Server } from "node:http"
 import { join } from "node:path"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
 import { tempDir } from "../../server/test/support/tempDir.js"
-import { foremanCli, parsed, show } from "./support/cli.js"
+import { foremanBin, foremanCli, parsed, show } from "./support/cli.js"
 
 const missing = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
@@ -153,4 +155,53 @@ describe("exit codes", () => {
         expect(run.stderr).toContain(`cannot reach foreman at ${url}`)
       }
     }), 180_000)
+  // runMain stops a command on SIGINT or SIGTERM and exited 0: `foreman cancel $id && …` read an
+  // interrupted cancel as done. A daemon (serve, sim) stopped that way has done what it was asked.
+  it.live("130 or 143: a command stopped by Ctrl-C or SIGTERM while it waits on the daemon; 0 for a daemon stopped so", () =>
+    Effect.gen(function*() {
+      // A daemon that takes requests and never answers them.
+      const seen = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly requests: () => number; readonly server: Server }>((resume) => {
+          let requests = 0
+          const server = createServer(() => void requests++)
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            const port = typeof address === "object" && address !== null ? address.port : 0
+            resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, requests: () => requests, server }))
+          })
+        }),
+        ({ server }) => Effect.sync(() => server.closeAllConnections()).pipe(Effect.zipRight(Effect.async<void>((resume) => void server.close(() => resume(Effect.void)))))
+      )
+      /** Runs the CLI and sends it `signal` once `ready` (given what it printed so far) says so. */
+      const stopped = (args: ReadonlyArray<string>, signal: NodeJS.Signals, ready: (output: string) => boolean) =>
+        Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+          const child = spawn(process.execPath, [foremanBin, ...args], { env: { ...process.env, FOREMAN_URL: seen.url } })
+          let stdout = ""
+          let stderr = ""
+          child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+          child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
+          const timer = setInterval(() => {
+            if (ready(stdout + stderr)) {
+              clearInterval(timer)
+              child.kill(signal)
+            }
+          }, 50)
+          child.once("close", (code) => {
+            clearInterval(timer)
+            resume(Effect.succeed({ code, stdout, stderr }))
+          })
+          return Effect.sync(() => void child.kill("SIGKILL"))
+        })
+      const waitingOn = (before: number) => () => seen.requests() > before
+      const cancel = yield* stopped(["cancel", missing], "SIGINT", waitingOn(0))
+      expect([cancel.code, cancel.stdout], show(cancel)).toEqual([130, ""])
+      const jobs = yield* stopped(["jobs"], "SIGTERM", waitingOn(1))
+      expect([jobs.code, jobs.stdout], show(jobs)).toEqual([143, ""])
+      // `submit` still reading its prompt from a stdin that stays open.
+      const since = Date.now()
+      const reading = yield* stopped(["submit", "-m", "llama3.2:1b"], "SIGINT", () => Date.now() - since > 2000)
+      expect(reading.code, show(reading)).toBe(130)
+      const sim = yield* stopped(["sim", "--port", "0"], "SIGTERM", (output) => output.includes("ollama-sim listening"))
+      expect(sim.code, show(sim)).toBe(0)
+    }).pipe(Effect.scoped), 60_000)
 })

@@ -1,5 +1,6 @@
 import * as Command from "@effect/cli/Command"
 import { ConfigProvider, Console, Effect, FiberRef, Layer } from "effect"
+import { stopsCleanly } from "../exitCode.js"
 import { limitHeapGrowth } from "../heapGrowth.js"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
@@ -23,6 +24,7 @@ const configProvider = Effect.map(FiberRef.get(FiberRef.currentMinimumLogLevel),
  */
 export const serveCommand = Command.make("serve", {}, () =>
   limitHeapGrowth(process.execArgv).pipe(
+    Effect.zipRight(stopsCleanly),
     Effect.zipRight(daemon),
     Effect.zip(configProvider),
     Effect.flatMap(([{ ForemanServerFromEnv }, provider]) =>

@@ -1,6 +1,7 @@
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect, Option } from "effect"
+import { stopsCleanly } from "../exitCode.js"
 
 // Loaded on demand, like the daemon: only `foreman sim` needs it.
 const sim = Effect.promise(() => import("@foreman/ollama-sim"))
@@ -12,7 +13,12 @@ const list = (name: string, description: string) =>
     Options.optional
   )
 
-const port = Options.integer("port").pipe(Options.withDescription("Port to listen on (default 11434)."), Options.withDefault(11434))
+const port = Options.integer("port").pipe(
+  Options.withDescription("Port to listen on (default 11434; 0 picks a free one)."),
+  // node's listen() throws on anything else, which surfaced as a stack trace.
+  Options.filterMap((n) => n >= 0 && n <= 65535 ? Option.some(n) : Option.none(), "--port must be between 0 and 65535"),
+  Options.withDefault(11434)
+)
 const host = Options.text("host").pipe(Options.withDescription("Address to listen on."), Options.withDefault("127.0.0.1"))
 const models = list("models", "Comma-separated generation models to pretend are installed.")
 const embedModels = list("embed-models", "Comma-separated embedding models to pretend are installed.")
@@ -25,7 +31,7 @@ export const simCommand = Command.make(
   "sim",
   { port, host, models, embedModels, loadDelay, tokenDelay, tokens },
   (options) =>
-    Effect.flatMap(sim, ({ runSim }) =>
+    Effect.zipRight(stopsCleanly, sim).pipe(Effect.flatMap(({ runSim }) =>
       runSim({
         port: options.port,
         host: options.host,
@@ -34,7 +40,7 @@ export const simCommand = Command.make(
         ...Option.match(options.models, { onNone: () => ({}), onSome: (models) => ({ models }) }),
         ...Option.match(options.embedModels, { onNone: () => ({}), onSome: (embedModels) => ({ embedModels }) }),
         ...Option.match(options.tokens, { onNone: () => ({}), onSome: (tokens) => ({ tokens }) })
-      })).pipe(
+      }))).pipe(
       Effect.catchTag("SimListenError", (error) =>
         Console.error(`foreman sim: cannot listen on ${options.host}:${options.port}: ${error.message}`).pipe(
           Effect.zipRight(Effect.sync(() => {

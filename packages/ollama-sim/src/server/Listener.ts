@@ -21,7 +21,12 @@ const listen = (server: Http.Server, host: string, port: number) =>
     }
     server.once("error", onError)
     server.once("listening", onListening)
-    server.listen(port, host)
+    // listen() throws at once on arguments it refuses (a port past 65535) instead of emitting "error".
+    try {
+      server.listen(port, host)
+    } catch (cause) {
+      onError(cause instanceof Error ? cause : new Error(String(cause)))
+    }
     return Effect.sync(() => {
       server.off("error", onError)
       server.off("listening", onListening)
