@@ -1,6 +1,7 @@
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Chunk, Clock, Effect, Option, Ref, Stream } from "effect"
 import type { InstalledModel } from "../models/Inventory.js"
+import { isCloudName } from "../models/ModelName.js"
 import { Residency } from "../models/Residency.js"
 import { Faults } from "../server/Faults.js"
 import { SimConfig } from "../SimOptions.js"
@@ -83,7 +84,8 @@ export const runGeneration = <Line>(
       stats.beginGeneration,
       () => Effect.flatMap(Ref.get(finished), (done) => stats.endGeneration(!done))
     )
-    const loadNs = yield* residency.hold(request.installed, request.keepAliveMs, request.contextLength)
+    // A cloud model runs elsewhere: the local runner is neither loaded nor swapped for it.
+    const loadNs = isCloudName(request.model) ? 0 : yield* residency.hold(request.installed, request.keepAliveMs, request.contextLength)
 
     if (request.input === undefined) {
       yield* Ref.set(finished, true)

@@ -18,7 +18,8 @@ const hostPattern = /^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}$/
 
 /** Parses a name, or undefined when Ollama would call it invalid. */
 export const parseName = (raw: string): ModelName | undefined => {
-  const withoutDigest = raw.split("@")[0] ?? ""
+  // An explicit `:local` source suffix names the installed model before it (internal/modelref).
+  const withoutDigest = (raw.split("@")[0] ?? "").replace(/:\s*local\s*$/i, "")
   const colon = withoutDigest.lastIndexOf(":")
   const hasTag = colon >= 0 && !withoutDigest.slice(colon + 1).includes("/")
   const path = hasTag ? withoutDigest.slice(0, colon) : withoutDigest
@@ -46,3 +47,9 @@ export const displayName = (name: ModelName): string => {
 /** Names compare case-insensitively, like getExistingName in server/routes.go. */
 export const nameKey = (name: ModelName): string =>
   `${name.host}/${name.namespace}/${name.model}:${name.tag}`.toLowerCase()
+
+/** A cloud model's name (`:cloud`, or a tag ending in `-cloud`): Ollama proxies it to ollama.com, loading nothing. */
+export const isCloudName = (raw: string): boolean => {
+  const tag = raw.slice(raw.lastIndexOf(":") + 1).trim().toLowerCase()
+  return raw.includes(":") && (tag === "cloud" || (!tag.includes("/") && tag.endsWith("-cloud")))
+}

@@ -67,4 +67,4 @@ export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
     // Ollama's router answers unknown paths with a plain-text 404; static routes outrank this one.
     yield* router.all("*", Effect.succeed(HttpServerResponse.text("404 page not found", { status: 404, contentType: "text/plain" })))
   })
-).pipe(Layer.provide([SyncGeneration.Default, Passthrough.Default]))
+).pipe(Layer.provide(SyncGeneration.Default.pipe(Layer.provideMerge(Passthrough.Default))))

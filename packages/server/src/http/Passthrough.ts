@@ -21,6 +21,8 @@ export interface PassthroughOptions {
   readonly streamBody?: boolean
   /** Answer foreman's own errors (target unreachable, body too large) in the OpenAI shape. */
   readonly openAi?: boolean
+  /** The request's body, when the route has read it already (a generation for a cloud model). */
+  readonly body?: Uint8Array
 }
 
 const forwardedHeaders = ["content-type", "content-length", "content-encoding", "etag", "location"] as const
@@ -72,6 +74,8 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
         const contentLength = Number(request.headers["content-length"] ?? Number.NaN)
         const body = !hasBody
           ? undefined
+          : options.body !== undefined
+          ? options.body
           : options.streamBody === true
           ? request.stream
           : yield* readBody(request, config.maxBody)

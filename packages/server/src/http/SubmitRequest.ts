@@ -1,6 +1,7 @@
 import type { JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
 import { type GenerationFields, generationFields, parseRequestBody } from "../ollama/GenerationFields.js"
+import { cloudModelNotQueued, isCloudModel } from "../inventory/ModelName.js"
 import { readWebhookUrl } from "../webhooks/WebhookUrl.js"
 
 export interface SubmitFields extends GenerationFields {
@@ -21,5 +22,7 @@ export const readSubmitFields = (text: string): Either.Either<SubmitFields, stri
     }
     const jobEndpoint: JobEndpoint = endpoint === "generate" ? "generate" : "chat"
     return Either.flatMap(generationFields(body, "native", jobEndpoint), (fields) =>
-      Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({ ...fields, endpoint: jobEndpoint, webhookUrl })))
+      isCloudModel(fields.model)
+        ? Either.left(cloudModelNotQueued(fields.model))
+        : Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({ ...fields, endpoint: jobEndpoint, webhookUrl })))
   })

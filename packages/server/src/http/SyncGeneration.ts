@@ -4,6 +4,7 @@ import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
 import { Chunk, Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
+import { isCloudModel } from "../inventory/ModelName.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Jobs } from "../jobs/Jobs.js"
 import { Worker } from "../jobs/Worker.js"
@@ -11,6 +12,7 @@ import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.
 import type { JobRecord } from "../store/JobRecord.js"
 import { errorLine, jsonContentType, ndjsonContentType, ollamaError, ollamaJson } from "./OllamaResponses.js"
 import { eventStreamContentType, openAiError, openAiErrorEvent } from "./OpenAiResponses.js"
+import { Passthrough } from "./Passthrough.js"
 import { readBody } from "./RequestBody.js"
 
 type First =
@@ -77,6 +79,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
     const jobs = yield* Jobs
     const events = yield* JobEvents
     const worker = yield* Worker
+    const passthrough = yield* Passthrough
 
     const firstOutput = (queue: Queue.Dequeue<JobSignal>): Effect.Effect<First> =>
       Queue.take(queue).pipe(
@@ -104,6 +107,9 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         const fields = readGenerationFields(text, api, endpoint)
         if (Either.isLeft(fields)) return wire.error(400, fields.left)
         const { model, stream } = fields.right
+        // The target proxies a cloud model to ollama.com: nothing loads here, so nothing waits in
+        // line for the GPU, and no install is needed (ADR-0051).
+        if (isCloudModel(model)) return yield* passthrough.forward({ body, openAi: api === "openai" })
         if (!(yield* inventory.ensureInstalled(model))) {
           return wire.error(404, `model "${model}" not found, try pulling it first`)
         }
