@@ -143,7 +143,9 @@ const trickyObjects: fc.Arbitrary<HostileBody> = fc.constantFrom(
   `{"model":"${installedModel}","model":5}`,
   `{"model":"${installedModel}","model":null}`,
   `{"model":"${installedModel}","stream":"true"}`,
-  `{"Model":"${installedModel}"}`,
+  // Keys match in any case, as Go's decoder reads them (`{"Model":"…"}` is a valid request): this is a model of 5.
+  `{"Model":5}`,
+  `{"model":"${installedModel}","MODEL":null}`,
   `{"model ":"${installedModel}"}`,
   `{"model":["${installedModel}"]}`,
   `{"model":{"toString":"${installedModel}"}}`
