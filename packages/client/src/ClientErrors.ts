@@ -1,13 +1,15 @@
 import { JobView } from "@foreman/domain"
 import { Schema } from "effect"
+import { withoutCredentials } from "./RedactedUrl.js"
 
 /** The daemon could not be reached at all (connection refused, DNS, reset before an answer). */
 export class DaemonUnreachable extends Schema.TaggedError<DaemonUnreachable>()("DaemonUnreachable", {
   url: Schema.String,
   error: Schema.String
 }) {
+  // The config refuses a URL with credentials; an error built elsewhere must not print one either.
   override get message() {
-    return `cannot reach foreman at ${this.url}: ${this.error}`
+    return `cannot reach foreman at ${withoutCredentials(this.url)}: ${this.error}`
   }
 }
 
@@ -31,6 +33,8 @@ export class JobFailed extends Schema.TaggedError<JobFailed>()("JobFailed", { jo
 /** The job ended in `cancelled`, by a DELETE or a restart that orphaned it. */
 export class JobCancelled extends Schema.TaggedError<JobCancelled>()("JobCancelled", { job: JobView }) {
   override get message() {
-    return `job ${this.job.id} was cancelled${this.job.error === null ? "" : `: ${this.job.error}`}`
+    // A DELETE records the error "cancelled"; only another reason (foreman stopping) is worth saying.
+    const reason = this.job.error === null || this.job.error === "cancelled" ? "" : `: ${this.job.error}`
+    return `job ${this.job.id} was cancelled${reason}`
   }
 }

@@ -4,11 +4,13 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { BadRequest, ForemanApi, JobEvent, JobNotFound, type JobState, type SubmitJob } from "@foreman/domain"
-import { Effect, Layer, Option, Schema, Stream } from "effect"
+import { Duration, Effect, flow, Layer, Option, Schema, Stream } from "effect"
+import { DaemonError } from "./ClientErrors.js"
 import { type ClientOptions, ForemanClientConfig } from "./ForemanClientConfig.js"
-import { followJob, type WaitOptions } from "./followJob.js"
-import { refineFailures, rejectedRequest } from "./httpFailures.js"
+import { type EventsOptions, followJob, type WaitOptions } from "./followJob.js"
+import { recordAnswers, refineFailures, rejectedRequest } from "./httpFailures.js"
 import { InstalledModels, RunningModels } from "./NativeModels.js"
+import { checkJobId, checkPayload } from "./requestChecks.js"
 import { serverSentEvents } from "./ServerSentEvents.js"
 
 export interface ListFilter {
@@ -23,6 +25,16 @@ export interface ListFilter {
 const decodeEvent = Schema.decodeUnknown(Schema.parseJson(JobEvent))
 // The events route answers its errors before the stream starts, in foreman's `_tag` + `error` shape.
 const EventsRefusal = Schema.Union(BadRequest, JobNotFound)
+
+/**
+ * The daemon sends a heartbeat comment every 15 s, so an event stream that passes no byte for three
+ * of them is dead though still open (a frozen proxy). Without a limit only undici's 300 s body
+ * timeout would notice, and `wait` would hang that long before falling back to polling.
+ */
+export const eventStreamIdleTimeout = Duration.seconds(45)
+
+const silentFor = (idle: Duration.Duration) => () =>
+  new DaemonError({ status: null, error: `the event stream passed nothing, not even a heartbeat, for ${Duration.format(idle)}` })
 
 const defined = <A extends Record<string, unknown>>(record: A) =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
@@ -43,9 +55,10 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
         onSome: (token) => HttpClientRequest.bearerToken(request, token)
       })
     )
-    const api = yield* HttpApiClient.make(ForemanApi, { baseUrl: config.url, transformClient: authorize })
+    const transformClient = flow(authorize, recordAnswers)
+    const api = yield* HttpApiClient.make(ForemanApi, { baseUrl: config.url, transformClient })
     const native = (yield* HttpClient.HttpClient).pipe(
-      authorize,
+      transformClient,
       HttpClient.mapRequest(HttpClientRequest.prependUrl(config.url))
     )
     const refine = refineFailures(config.url)
@@ -57,7 +70,11 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
     )
 
     const submit = Effect.fn("ForemanClient.submit")(function*(payload: SubmitJob) {
-      const accepted = yield* api.jobs.submit({ payload }).pipe(Effect.catchTag("HttpApiDecodeError", rejectedRequest), refine)
+      yield* checkPayload(payload)
+      const accepted = yield* api.jobs.submit({ payload }).pipe(
+        Effect.catchTag("HttpApiDecodeError", rejectedRequest),
+        refine
+      )
       return accepted.job_id
     })
 
@@ -68,15 +85,26 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
         limit: filter.limit === undefined ? undefined : String(filter.limit),
         cursor: filter.cursor
       })
-      return yield* api.jobs.list({ urlParams }).pipe(Effect.catchTag("HttpApiDecodeError", rejectedRequest), refine)
+      return yield* api.jobs.list({ urlParams }).pipe(
+        Effect.catchTag("HttpApiDecodeError", rejectedRequest),
+        refine
+      )
     })
 
     const get = Effect.fn("ForemanClient.get")(function*(id: string) {
-      return yield* api.jobs.get({ path: { id } }).pipe(Effect.catchTag("HttpApiDecodeError", rejectedRequest), refine)
+      yield* checkJobId(id)
+      return yield* api.jobs.get({ path: { id } }).pipe(
+        Effect.catchTag("HttpApiDecodeError", rejectedRequest),
+        refine
+      )
     })
 
     const cancel = Effect.fn("ForemanClient.cancel")(function*(id: string) {
-      return yield* api.jobs.cancel({ path: { id } }).pipe(Effect.catchTag("HttpApiDecodeError", rejectedRequest), refine)
+      yield* checkJobId(id)
+      return yield* api.jobs.cancel({ path: { id } }).pipe(
+        Effect.catchTag("HttpApiDecodeError", rejectedRequest),
+        refine
+      )
     })
 
     /** GET without the API schema: the native routes answer Ollama's shapes, not foreman's. */
@@ -92,22 +120,28 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
     const tags = nativeJson("/api/tags", InstalledModels)
 
     /** Opens the SSE response; the route refuses in foreman's `_tag` + `error` shape before streaming. */
-    const openEvents = (id: string) =>
-      native.get(`/jobs/${encodeURIComponent(id)}/events`, { headers: { accept: "text/event-stream" } }).pipe(
+    const openEvents = (id: string, idle: Duration.Duration) =>
+      native.get(`/jobs/${id}/events`, { headers: { accept: "text/event-stream" } }).pipe(
         Effect.flatMap((response) =>
           response.status === 200
             ? Effect.succeed(response)
             : response.status === 400 || response.status === 404
             ? Effect.flatMap(HttpClientResponse.schemaBodyJson(EventsRefusal)(response), Effect.fail)
             : HttpClientResponse.filterStatusOk(response)
-        )
+        ),
+        Effect.timeoutFail({ duration: idle, onTimeout: silentFor(idle) })
       )
 
-    /** The job's state events as they happen: the current state first, ending after a terminal one. */
-    const events = (id: string) =>
-      Stream.unwrap(
-        Effect.map(openEvents(id), (response) =>
-          serverSentEvents(response.stream).pipe(
+    /**
+     * The job's state events as they happen: the current state first, ending after a terminal one.
+     * A stream silent for `idleTimeout` (default `eventStreamIdleTimeout`) fails with `DaemonError`.
+     */
+    const events = (id: string, options: EventsOptions = {}) => {
+      const idle = Duration.decode(options.idleTimeout ?? eventStreamIdleTimeout)
+      return Stream.unwrap(
+        Effect.map(Effect.flatMap(checkJobId(id), (checked) => openEvents(checked, idle)), (response) =>
+          // Heartbeat comments count as life here, before the parser drops them.
+          serverSentEvents(Stream.timeoutFail(response.stream, silentFor(idle), idle)).pipe(
             Stream.filter((message) => message.event === "state"),
             Stream.mapEffect((message) => decodeEvent(message.data))
           ))
@@ -115,6 +149,7 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
         // Failing to open or to read the stream ends up as the same errors as any other call.
         Stream.catchAll((error) => Stream.fromEffect(refine(Effect.fail(error))))
       )
+    }
 
     const source = { events, get }
 

@@ -1,13 +1,28 @@
 import { Config, ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
+import { withoutCredentials } from "./RedactedUrl.js"
 
 /** The daemon's default FOREMAN_ADDR is :8080, so a client on the same machine needs no setting. */
 export const defaultUrl = "http://127.0.0.1:8080"
 
+/**
+ * Request paths are appended to the base URL as written, so a `?query` or `#fragment` would swallow
+ * them. Credentials in it are refused by fetch and would be shown in error messages: the daemon's
+ * token goes in FOREMAN_TOKEN instead.
+ */
 const parseUrl = (raw: string): Either.Either<string, string> => {
-  const url = URL.canParse(raw) ? new URL(raw) : undefined
-  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:")
-    ? Either.right(raw.trim().replace(/\/+$/, ""))
-    : Either.left(`expected an http(s) URL like ${defaultUrl}, got "${raw}"`)
+  const text = raw.trim()
+  const url = URL.canParse(text) ? new URL(text) : undefined
+  const shown = `got "${withoutCredentials(text)}"`
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    return Either.left(`expected an http(s) URL like ${defaultUrl}, ${shown}`)
+  }
+  if (url.username !== "" || url.password !== "") {
+    return Either.left(`must not carry a user:password@ (set FOREMAN_TOKEN for the daemon's token), ${shown}`)
+  }
+  if (/[?#]/.test(text)) {
+    return Either.left(`must not have a ?query or #fragment (a path prefix like http://host/foreman is fine), ${shown}`)
+  }
+  return Either.right(text.replace(/\/+$/, ""))
 }
 
 const url = Config.string("FOREMAN_URL").pipe(

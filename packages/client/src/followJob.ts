@@ -9,7 +9,15 @@ export interface JobProgress {
   readonly attempt: number
 }
 
-export interface WaitOptions {
+export interface EventsOptions {
+  /**
+   * How long the event stream may pass nothing, not even the daemon's heartbeat, before it counts
+   * as cut short (a frozen proxy); default 45 s, three missed heartbeats.
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
+}
+
+export interface WaitOptions extends EventsOptions {
   /** Called once per state the job reaches (a retry shows again as `queued` with a new attempt). */
   readonly onProgress?: ((progress: JobProgress) => Effect.Effect<void>) | undefined
   /** How often to poll when the event stream is unavailable; default 500ms. */
@@ -20,7 +28,7 @@ type Lookup = BadRequest | JobNotFound | ClientFailure
 
 /** The two reads following a job needs, so this stays independent of how they are made. */
 export interface JobSource {
-  readonly events: (id: string) => Stream.Stream<JobEvent, Lookup>
+  readonly events: (id: string, options?: EventsOptions) => Stream.Stream<JobEvent, Lookup>
   readonly get: (id: string) => Effect.Effect<JobView, Lookup>
 }
 
@@ -48,7 +56,8 @@ const settle = (job: JobView): Effect.Effect<JobView, JobFailed | JobCancelled> 
 
 /**
  * Follows a job to a terminal state over its SSE events, falling back to polling GET /jobs/{id}
- * when the stream cannot be had or ends early (an old daemon, a proxy that buffers, a restart).
+ * when the stream cannot be had, ends early or goes silent (an old daemon, a proxy that buffers or
+ * freezes, a restart).
  * Succeeds with the final view of a `done` job; `failed` and `cancelled` are typed failures.
  */
 export const followJob = Effect.fn("foreman.client.followJob")(function*(
@@ -67,7 +76,7 @@ export const followJob = Effect.fn("foreman.client.followJob")(function*(
       )
     )
 
-  const viaEvents = source.events(id).pipe(
+  const viaEvents = source.events(id, options).pipe(
     Stream.tap(report),
     Stream.filter((event) => isTerminal(event.state)),
     Stream.runHead

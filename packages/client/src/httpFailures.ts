@@ -1,8 +1,9 @@
+import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpApiError from "@effect/platform/HttpApiError"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { BadRequest, Unauthorized } from "@foreman/domain"
-import { Effect, Option, ParseResult, Schema } from "effect"
+import { Effect, FiberRef, Option, ParseResult, Schema } from "effect"
 import { DaemonError, DaemonUnreachable } from "./ClientErrors.js"
 
 /** What any call can fail with besides the endpoint's own errors. */
@@ -13,12 +14,34 @@ type Raw = HttpClientError.HttpClientError | ParseResult.ParseError
 const ErrorBody = Schema.parseJson(Schema.Struct({ error: Schema.String }))
 const decodeErrorBody = Schema.decodeUnknownOption(ErrorBody)
 
+/**
+ * The answer the current call got. HttpApiClient fails with a bare ParseError when a body is not the
+ * endpoint's schema (Ollama's `404 page not found` where foreman's JSON `JobNotFound` was due), so
+ * the status and body it had are kept here to be shown instead of the schema's tree.
+ */
+const lastAnswer = FiberRef.unsafeMake(Option.none<HttpClientResponse.HttpClientResponse>())
+
+/** Remembers each response, for `refineFailures` to describe one whose body failed to decode. */
+export const recordAnswers = HttpClient.tap((response: HttpClientResponse.HttpClientResponse) =>
+  FiberRef.set(lastAnswer, Option.some(response))
+)
+
+const notForeman = "the answer was not foreman's JSON"
+
+// A body is read only once, but kept as text or as bytes, whichever the decoder that failed on it used.
+const bodyText = (response: HttpClientResponse.HttpClientResponse) =>
+  response.text.pipe(Effect.orElse(() => Effect.map(response.arrayBuffer, (bytes) => new TextDecoder().decode(bytes))))
+
 /** Both of foreman's error shapes carry `error`; anything else (a proxy's page) is shown as is. */
 const describeBody = (response: HttpClientResponse.HttpClientResponse) =>
-  response.text.pipe(
+  bodyText(response).pipe(
     Effect.map((text) => Option.getOrElse(Option.map(decodeErrorBody(text), (body) => body.error), () => text.trim().slice(0, 500))),
-    Effect.orElseSucceed(() => "")
+    Effect.map((text) => text === "" ? `${notForeman} (empty body)` : text),
+    Effect.orElseSucceed(() => notForeman)
   )
+
+const unexpectedAnswer = (response: HttpClientResponse.HttpClientResponse) =>
+  Effect.flatMap(describeBody(response), (body) => Effect.fail(new DaemonError({ status: response.status, error: body })))
 
 /** The underlying cause of a failed fetch (`ECONNREFUSED`, `ENOTFOUND`) says more than "fetch failed". */
 const transportDetail = (error: HttpClientError.RequestError) => {
@@ -29,7 +52,10 @@ const transportDetail = (error: HttpClientError.RequestError) => {
 
 const translate = (baseUrl: string) => (error: Raw): Effect.Effect<never, ClientFailure> => {
   if (ParseResult.isParseError(error)) {
-    return Effect.fail(new DaemonError({ status: null, error: `unexpected answer: ${error.message}` }))
+    return Effect.flatMap(FiberRef.get(lastAnswer), Option.match({
+      onNone: () => Effect.fail(new DaemonError({ status: null, error: notForeman })),
+      onSome: unexpectedAnswer
+    }))
   }
   if (error._tag === "RequestError") {
     return error.reason === "Transport"
@@ -42,16 +68,21 @@ const translate = (baseUrl: string) => (error: Raw): Effect.Effect<never, Client
   }
   // A body that broke off mid-read is a transport failure; a bad status is the daemon's answer.
   return error.reason === "StatusCode" || response.status >= 300
-    ? Effect.flatMap(describeBody(response), (body) => Effect.fail(new DaemonError({ status: response.status, error: body })))
+    ? unexpectedAnswer(response)
     : Effect.fail(new DaemonError({ status: response.status, error: error.message }))
 }
 
 const isRaw = <E>(error: E): error is Extract<E, Raw> => HttpClientError.isHttpClientError(error) || ParseResult.isParseError(error)
 
-/** Replaces the HTTP layer's errors with the client's own: unreachable, unauthorized, or a bad answer. */
+/**
+ * Replaces the HTTP layer's errors with the client's own: unreachable, unauthorized, or a bad answer.
+ * Each call starts with no answer recorded, so one call's response is never blamed on another.
+ */
 export const refineFailures = (baseUrl: string) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchIf(effect, isRaw<E>, (error: Extract<E, Raw>) => translate(baseUrl)(error))
+  Effect.catchIf(effect, isRaw<E>, (error: Extract<E, Raw>) => translate(baseUrl)(error)).pipe(
+    Effect.locally(lastAnswer, Option.none())
+  )
 
 /** The framework's own 400 (a request that did not match the schema) is a bad request like any other. */
 export const rejectedRequest = (error: HttpApiError.HttpApiDecodeError) => Effect.fail(new BadRequest({ error: error.message }))

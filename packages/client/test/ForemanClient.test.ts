@@ -1,10 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { JobEvent } from "@foreman/domain"
+import { JobAlreadyTerminal, type JobEvent, JobNotFound, ModelNotFound } from "@foreman/domain"
 import { ConfigProvider, Effect, Either, Fiber, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
 import { answerText } from "../src/answerText.js"
-import { DaemonError } from "../src/ClientErrors.js"
+import { DaemonError, DaemonUnreachable } from "../src/ClientErrors.js"
 import { followJob, type JobProgress } from "../src/followJob.js"
 import { ForemanClient } from "../src/ForemanClient.js"
 import { ForemanClientConfig } from "../src/ForemanClientConfig.js"
@@ -51,6 +51,7 @@ describe("ForemanClient against a live daemon", () => {
           const job = yield* client.submitAndWait({ model: "qwen3:8b", endpoint: "generate", prompt: "gen" })
           expect(Option.getOrNull(answerText(job))).toBe("qwen3:8b answers: gen")
           expect((yield* client.get(job.id)).endpoint).toBe("generate")
+          expect((yield* client.get(job.id.toLowerCase())).id).toBe(job.id)
           yield* client.submitAndWait(chat("second"))
           expect((yield* client.list()).jobs).toHaveLength(2)
           expect((yield* client.list({ model: "qwen3:8b", state: "done", limit: 5 })).jobs.map((j) => j.id)).toEqual([job.id])
@@ -77,6 +78,8 @@ describe("ForemanClient against a live daemon", () => {
           yield* client.cancel(id)
           const cancelled = yield* Fiber.join(waiting)
           expect(cancelled._tag).toBe("JobCancelled")
+          // Said once: the DELETE's recorded error "cancelled" is not repeated after it.
+          expect(cancelled.message).toBe(`job ${id} was cancelled`)
         }))
     }).pipe(Effect.scoped))
 
@@ -85,12 +88,21 @@ describe("ForemanClient against a live daemon", () => {
       const foreman = yield* startForeman()
       yield* withClient(foreman.url, (client) =>
         Effect.gen(function*() {
-          expect((yield* Effect.flip(client.submit({ model: "ghost:1b" })))._tag).toBe("ModelNotFound")
-          expect((yield* Effect.flip(client.get("01ARZ3NDEKTSV4RRFFQ69G5FAV")))._tag).toBe("JobNotFound")
+          const ghost = yield* Effect.flip(client.submit({ model: "ghost:1b" }))
+          expect(ghost).toBeInstanceOf(ModelNotFound)
+          // Each reads as the daemon's words, not as a dump of its fields.
+          expect(ghost.message).toBe(`model "ghost:1b" not found, try pulling it first`)
+          const missing = yield* Effect.flip(client.get("01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+          expect(missing).toBeInstanceOf(JobNotFound)
+          expect(missing.message).toBe("job 01ARZ3NDEKTSV4RRFFQ69G5FAV not found")
           expect((yield* Effect.flip(client.get("nope")))._tag).toBe("BadRequest")
-          expect((yield* Effect.flip(client.wait("01ARZ3NDEKTSV4RRFFQ69G5FAV")))._tag).toBe("JobNotFound")
+          const waited = yield* Effect.flip(client.wait("01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+          expect(waited).toBeInstanceOf(JobNotFound)
+          expect(waited.message).toBe("job 01ARZ3NDEKTSV4RRFFQ69G5FAV not found")
           const done = yield* client.submitAndWait(chat("finished"))
-          expect((yield* Effect.flip(client.cancel(done.id)))._tag).toBe("JobAlreadyTerminal")
+          const terminal = yield* Effect.flip(client.cancel(done.id))
+          expect(terminal).toBeInstanceOf(JobAlreadyTerminal)
+          expect(terminal.message).toBe(`job ${done.id} is already done`)
         }))
     }).pipe(Effect.scoped))
 
@@ -99,6 +111,7 @@ describe("ForemanClient against a live daemon", () => {
       const foreman = yield* startForeman({ env: { FOREMAN_TOKEN: "s3cret" } })
       const refused = yield* withClient(foreman.url, (client) => Effect.flip(client.list()))
       expect(refused._tag).toBe("Unauthorized")
+      expect(refused.message).toBe("missing or wrong bearer token (set FOREMAN_TOKEN)")
       const native = yield* withClient(foreman.url, (client) => Effect.flip(client.ps))
       expect(native._tag).toBe("Unauthorized")
       yield* withClient(foreman.url, (client) => client.health)
@@ -178,4 +191,26 @@ describe("ForemanClientConfig", () => {
       expect(Option.map(set.token, Redacted.value)).toEqual(Option.some("t"))
       expect(Either.isLeft(yield* read({ FOREMAN_URL: "box:9000" }))).toBe(true)
     }))
+
+  it.effect("refuses a URL with user:password@, a ?query or a #fragment, never printing the password", () =>
+    Effect.gen(function*() {
+      const refusals = {
+        "http://alice:s3cret@box:9000": "must not carry a user:password@",
+        "http://alice:s3cret@box:port": "expected an http(s) URL",
+        "http://box:9000/foreman?x=1": "must not have a ?query or #fragment",
+        "http://box:9000/#top": "must not have a ?query or #fragment"
+      }
+      for (const [url, reason] of Object.entries(refusals)) {
+        const fromEnv = yield* Effect.flatMap(read({ FOREMAN_URL: url }), Either.flip)
+        const fromObject = yield* Effect.flip(Layer.build(ForemanClientConfig.layer({ url })))
+        for (const error of [fromEnv, fromObject]) {
+          expect(String(error), url).toContain(reason)
+          expect(String(error), url).not.toContain("s3cret")
+        }
+      }
+      expect(String(yield* Effect.flatMap(read({ FOREMAN_URL: "http://alice:s3cret@box:9000" }), Either.flip))).toContain(`got "http://box:9000"`)
+      // An error built elsewhere with such a URL does not print the password either.
+      expect(new DaemonUnreachable({ url: "http://alice:s3cret@box", error: "refused" }).message).toBe("cannot reach foreman at http://box: refused")
+      expect(Either.getOrThrow(yield* read({ FOREMAN_URL: " http://box:9000/foreman/ " })).url).toBe("http://box:9000/foreman")
+    }).pipe(Effect.scoped))
 })
