@@ -1,6 +1,5 @@
-import { JobView } from "@foreman/domain"
+import { JobView, withoutCredentials } from "@foreman/domain"
 import { Schema } from "effect"
-import { withoutCredentials } from "./RedactedUrl.js"
 
 /** The daemon could not be reached at all (connection refused, DNS, reset before an answer). */
 export class DaemonUnreachable extends Schema.TaggedError<DaemonUnreachable>()("DaemonUnreachable", {

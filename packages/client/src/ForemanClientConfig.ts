@@ -1,5 +1,5 @@
 import { Config, ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
-import { withoutCredentials } from "./RedactedUrl.js"
+import { withoutCredentials } from "@foreman/domain"
 
 /** The daemon's default FOREMAN_ADDR is :8080, so a client on the same machine needs no setting. */
 export const defaultUrl = "http://127.0.0.1:8080"

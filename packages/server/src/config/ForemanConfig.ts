@@ -1,9 +1,9 @@
+import { withoutCredentials } from "@foreman/domain"
 import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
 import { defaultOrigins, parseOrigins } from "./AllowedOrigins.js"
 import { parseByteSize } from "./ByteSize.js"
 import { parseGoDuration } from "./GoDuration.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
-import { withoutCredentials } from "./RedactedUrl.js"
 import { secretProblem } from "../webhooks/WebhookSignature.js"
 
 const parsed = <A>(name: string, fallback: string, parse: (s: string) => Either.Either<A, string>) =>
