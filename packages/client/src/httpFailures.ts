@@ -64,7 +64,7 @@ const translate = (baseUrl: string) => (error: Raw): Effect.Effect<never, Client
   }
   const { response } = error
   if (response.status === 401) {
-    return Effect.fail(new Unauthorized({ error: "missing or wrong bearer token (set FOREMAN_TOKEN)" }))
+    return Effect.fail(wrongToken)
   }
   // A body that broke off mid-read is a transport failure; a bad status is the daemon's answer.
   return error.reason === "StatusCode" || response.status >= 300
@@ -72,7 +72,11 @@ const translate = (baseUrl: string) => (error: Raw): Effect.Effect<never, Client
     : Effect.fail(new DaemonError({ status: response.status, error: error.message }))
 }
 
-const isRaw = <E>(error: E): error is Extract<E, Raw> => HttpClientError.isHttpClientError(error) || ParseResult.isParseError(error)
+/** The daemon says "missing or wrong bearer token"; the client also says where the token goes. */
+const wrongToken = new Unauthorized({ error: "missing or wrong bearer token (set FOREMAN_TOKEN)" })
+
+const needsRefining = <E>(error: E): error is Extract<E, Raw | Unauthorized> =>
+  HttpClientError.isHttpClientError(error) || ParseResult.isParseError(error) || error instanceof Unauthorized
 
 /**
  * Replaces the HTTP layer's errors with the client's own: unreachable, unauthorized, or a bad answer.
@@ -80,7 +84,8 @@ const isRaw = <E>(error: E): error is Extract<E, Raw> => HttpClientError.isHttpC
  */
 export const refineFailures = (baseUrl: string) =>
 <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-  Effect.catchIf(effect, isRaw<E>, (error: Extract<E, Raw>) => translate(baseUrl)(error)).pipe(
+  Effect.catchIf(effect, needsRefining<E>, (error: Extract<E, Raw | Unauthorized>) =>
+    error instanceof Unauthorized ? Effect.fail(wrongToken) : translate(baseUrl)(error)).pipe(
     Effect.locally(lastAnswer, Option.none())
   )
 

@@ -4,7 +4,7 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Schema } from "effect"
-import { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "./ApiErrors.js"
+import { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge, Unauthorized } from "./ApiErrors.js"
 import { Health } from "./Health.js"
 import { JobList, JobView, SubmitAccepted, SubmitJob } from "./JobView.js"
 
@@ -12,11 +12,13 @@ export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health)
 ) {}
 
+// FOREMAN_TOKEN, when set, guards every route but /healthz: a missing or wrong token is a 401
+// (answered by the server's auth middleware, documented here for /openapi.json and the client).
 export class MetricsGroup extends HttpApiGroup.make("metrics").add(
   HttpApiEndpoint.get("metrics", "/metrics").addSuccess(
     Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain; version=0.0.4; charset=utf-8" }))
   )
-) {}
+).addError(Unauthorized) {}
 
 // Ids and filters arrive as plain strings and are validated by the handlers, so a malformed one is
 // answered in foreman's own error shape rather than the framework's decode error.
@@ -66,9 +68,12 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
     HttpApiEndpoint.get("events", "/jobs/:id/events")
       .setPath(JobPath)
       .addSuccess(Schema.String.pipe(HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/event-stream" })))
+      // A reconnect (Last-Event-ID) to a job whose end the client has seen: nothing more to send.
+      .addSuccess(HttpApiSchema.NoContent)
       .addError(BadRequest)
       .addError(JobNotFound)
   )
+  .addError(Unauthorized)
 {}
 
 /** Foreman's own HTTP API. The native Ollama surface is served beside it as raw routes. */

@@ -289,10 +289,24 @@ describe("async jobs API", () => {
       expect(listed.jobs.map((j) => j.id).sort()).toEqual([first, rest[1], rest[3], rest[4]].sort())
     }).pipe(Effect.scoped))
 
-  it.live("/openapi.json documents the jobs API", () =>
+  it.live("/openapi.json documents the jobs API: the 401 of every route but /healthz, the event stream's 204", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman()
-      const doc = yield* json<{ paths: Record<string, unknown> }>(yield* get(`${foreman.url}/openapi.json`))
+      type Operation = { readonly responses: Record<string, unknown> }
+      const doc = yield* json<{ paths: Record<string, Record<string, Operation>> }>(yield* get(`${foreman.url}/openapi.json`))
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/healthz", "/jobs", "/jobs/{id}", "/jobs/{id}/artifacts/{name}", "/jobs/{id}/events"]))
+      const statuses = (path: string, method: string) => Object.keys(doc.paths[path]?.[method]?.responses ?? {})
+      for (const [path, method] of [["/jobs", "post"], ["/jobs", "get"], ["/jobs/{id}", "get"], ["/jobs/{id}", "delete"], ["/metrics", "get"]] as const) {
+        expect([path, method, statuses(path, method)]).toEqual([path, method, expect.arrayContaining(["401"])])
+      }
+      expect(statuses("/healthz", "get")).not.toContain("401")
+      expect(statuses("/jobs/{id}/events", "get")).toEqual(expect.arrayContaining(["200", "204", "400", "401", "404"]))
+    }).pipe(Effect.scoped))
+
+  it.live("with FOREMAN_TOKEN, a request without it is the 401 /openapi.json documents, in foreman's shape", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ env: { FOREMAN_TOKEN: "s3cret" } })
+      const refused = yield* get(`${foreman.url}/jobs`)
+      expect([refused.status, yield* json<unknown>(refused)]).toEqual([401, { _tag: "Unauthorized", error: "unauthorized: missing or wrong bearer token" }])
     }).pipe(Effect.scoped))
 })
