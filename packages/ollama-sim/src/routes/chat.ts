@@ -8,7 +8,7 @@ import { arrayField, boolField, objectField, stringField } from "../wire/fields.
 import { goTime } from "../wire/goTime.js"
 import { badRequest, modelNotFound, modelRequired, type OllamaError, unsupported } from "../wire/OllamaError.js"
 import { goKind, isJsonObject, jsonBody } from "../wire/RequestBody.js"
-import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
+import { checkTopLogprobs, contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
 
 /** A message as the handler uses it: role lower-cased, content flattened to text. */
 export interface Message {
@@ -96,6 +96,7 @@ export const chat = Effect.gen(function*() {
   const messages = yield* Either.all(((yield* arrayField(body, where, "messages", "[]api.Message")) ?? []).map(decodeMessage))
   const stream = (yield* boolField(body, where, "stream")) ?? true
   const keepAliveMs = yield* keepAliveOf(body)
+  yield* checkTopLogprobs(body)
   const options = yield* objectField(body, where, "options", "map[string]interface {}")
   return yield* chatHandler(
     { model, messages, stream, keepAliveMs, contextLength: contextLengthOf(options), startedNs },

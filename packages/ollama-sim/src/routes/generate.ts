@@ -8,7 +8,7 @@ import { arrayField, boolField, objectField, stringField } from "../wire/fields.
 import { goTime } from "../wire/goTime.js"
 import { badRequest, modelNotFound, unsupported } from "../wire/OllamaError.js"
 import { jsonBody } from "../wire/RequestBody.js"
-import { contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
+import { checkTopLogprobs, contextLengthOf, installedModel, keepAliveOf } from "./requestParts.js"
 
 const where = "GenerateRequest"
 
@@ -85,6 +85,7 @@ export const generate = Effect.gen(function*() {
   const raw = (yield* boolField(body, where, "raw")) ?? false
   const stream = (yield* boolField(body, where, "stream")) ?? true
   const keepAliveMs = yield* keepAliveOf(body)
+  yield* checkTopLogprobs(body)
   const options = yield* objectField(body, where, "options", "map[string]interface {}")
   const rawConflict = raw && (template !== "" || system !== "" || (context !== undefined && context.length > 0))
   return yield* generateHandler(

@@ -18,6 +18,14 @@ export const contextLengthOf = (options: JsonObject | undefined): number => {
 export const keepAliveOf = (body: JsonObject): Either.Either<number, OllamaError> =>
   Either.mapLeft(parseKeepAlive(body["keep_alive"]), badRequest)
 
+/** ChatHandler and GenerateHandler refuse a top_logprobs outside 0–20 right after decoding. */
+export const checkTopLogprobs = (body: JsonObject): Either.Either<void, OllamaError> => {
+  const value = body["top_logprobs"]
+  return typeof value === "number" && (value < 0 || value > 20)
+    ? Either.left(badRequest("top_logprobs must be between 0 and 20"))
+    : Either.void
+}
+
 /** The installed model, or the endpoint's own not-found error. */
 export const installedModel = <E>(name: string, notFound: (name: string) => E): Effect.Effect<InstalledModel, E, Inventory> =>
   Effect.flatMap(Inventory, (inventory) =>

@@ -1,5 +1,6 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
+import { keepAliveProblem } from "./KeepAlive.js"
 
 export interface GenerationFields {
   readonly model: string
@@ -33,6 +34,10 @@ const isEmpty = (value: unknown): boolean =>
 export const nothingToGenerate = (request: Readonly<Record<string, unknown>>, endpoint: JobEndpoint): boolean =>
   isEmpty(fieldOf(request, endpoint === "chat" ? "messages" : "prompt"))
 
+/** ChatHandler's and GenerateHandler's own range check. */
+const topLogprobsProblem = (value: unknown): string | undefined =>
+  typeof value === "number" && (value < 0 || value > 20) ? "top_logprobs must be between 0 and 20" : undefined
+
 /** The request body as a JSON object, or why it is not one. */
 export const parseRequestBody = (text: string): Either.Either<Record<string, unknown>, string> => {
   if (text.trim() === "") return Either.left("missing request body")
@@ -58,6 +63,11 @@ export const generationFields = (
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")
   if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
+  // What Ollama refuses before it loads anything; after the worker's load it would cost a swap.
+  if (api === "native") {
+    const problem = keepAliveProblem(keepAlive) ?? topLogprobsProblem(fieldOf(body, "top_logprobs"))
+    if (problem !== undefined) return Either.left(problem)
+  }
   // Ollama streams unless told not to, the OpenAI API only when asked. A native load or unload
   // (nothing to generate) is answered as one JSON object whatever `stream` says.
   return Either.right({

@@ -1,7 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
-import { Duration, Either, Option } from "effect"
-import { parseGoDuration } from "../config/GoDuration.js"
+import { Option } from "effect"
 import { fieldOf, isObject, nothingToGenerate } from "./GenerationFields.js"
+import { isZeroKeepAlive } from "./KeepAlive.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */
 export interface ModelLoad {
@@ -22,16 +22,6 @@ const parseObject = (text: string): Readonly<Record<string, unknown>> => {
     return {}
   }
 }
-
-/**
- * As api.Duration decodes it: a number is seconds, truncated to whole nanoseconds (negative pins);
- * a string is a Go duration, which may carry a sign ("-0s" is zero).
- */
-const isZeroKeepAlive = (value: unknown): boolean =>
-  typeof value === "number"
-    ? value >= 0 && value * 1e9 < 1
-    : typeof value === "string" &&
-      Either.getOrElse(Either.map(parseGoDuration(value.trim().replace(/^[+-]/, "")), Duration.isZero), () => false)
 
 /**
  * The load goes to the job's own endpoint with nothing to generate: Ollama then checks the

@@ -55,6 +55,31 @@ describe("the worker's model load", () => {
       expect((yield* foreman.sim.stats).swaps).toBe(1)
     }).pipe(Effect.scoped))
 
+  // Ollama refuses these while decoding the request, before scheduleRunner: nothing loads there, so
+  // nothing may load here either (the worker used to swap models first, then relay the 400).
+  it.live("a keep_alive or top_logprobs Ollama refuses is its 400 at once: nothing queued, nothing loaded, nothing evicted", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b", "qwen3:8b"] } })
+      expect((yield* post(`${foreman.url}/api/chat`, { model: "llama3.2:1b", stream: false, messages: user("a") })).status).toBe(200)
+      yield* foreman.sim.resetStats
+      for (const [path, body] of [
+        ["/api/chat", { model: "qwen3:8b", stream: false, keep_alive: "", messages: user("b") }],
+        ["/api/generate", { model: "qwen3:8b", stream: false, keep_alive: "10 minutes", prompt: "c" }],
+        ["/api/chat", { model: "qwen3:8b", keep_alive: true, messages: [] }],
+        ["/api/chat", { model: "qwen3:8b", stream: false, top_logprobs: 21, messages: user("d") }],
+        ["/jobs", { model: "qwen3:8b", stream: false, keep_alive: "5", messages: user("e") }]
+      ] as const) {
+        const refused = yield* post(`${foreman.url}${path}`, body)
+        // The target's own answer to the same request, for the words.
+        const direct = yield* post(`${foreman.sim.url}${path === "/jobs" ? "/api/chat" : path}`, body)
+        expect([path, refused.status, refused.body.error]).toEqual([path, 400, direct.body.error])
+      }
+      expect((yield* foreman.sim.stats).swaps).toBe(0)
+      expect((yield* psNames(foreman.sim.url)).map((m) => m.name)).toEqual(["llama3.2:1b"])
+      const jobs = yield* Effect.promise(() => fetch(`${foreman.url}/jobs`).then((r) => r.json() as Promise<{ jobs: ReadonlyArray<unknown> }>))
+      expect(jobs.jobs).toHaveLength(1)
+    }).pipe(Effect.scoped))
+
   // Embeddings go straight to the target, which loads the model to answer them.
   it.live("an embedding that loads its model shows in /api/ps at once; one whose model is resident polls nothing", () =>
     Effect.gen(function*() {
