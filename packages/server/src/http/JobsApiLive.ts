@@ -22,7 +22,7 @@ import { Store } from "../store/Store.js"
 import { JobEventStream } from "./JobEventStream.js"
 import { jobSummary, jobView } from "./JobViews.js"
 import { readBody } from "./RequestBody.js"
-import { readSubmitFields } from "./SubmitRequest.js"
+import { readSubmitFields } from "../jobs/SubmitFields.js"
 
 const decodeJobId = Schema.decodeUnknownEither(JobId)
 const decodeState = Schema.decodeUnknownEither(JobState)

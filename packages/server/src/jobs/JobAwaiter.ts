@@ -5,10 +5,9 @@ import { Inventory } from "../inventory/Inventory.js"
 import { parsedResult } from "../store/JobEventBody.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
-import { cloudModelNotQueued, isCloudModel } from "../inventory/ModelName.js"
-import { readWebhookUrl } from "../webhooks/WebhookUrl.js"
 import { JobEvents, type JobSignal } from "./JobEvents.js"
 import { Jobs } from "./Jobs.js"
+import { submitFields } from "./SubmitFields.js"
 
 /** A job that ended `done`: the row, the target's answer parsed, and the completion text. */
 export interface CompletedJob {
@@ -79,8 +78,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
     /** Queues the body of a POST /jobs (native chat, or generate with `endpoint`) and waits for its end. */
     const submitAndAwait = Effect.fn("JobAwaiter.submitAndAwait")(function*(request: SubmitJob) {
       // The same checks as POST /jobs, in the same order: a refused request queues nothing.
-      if (isCloudModel(request.model)) return yield* new BadRequest({ error: cloudModelNotQueued(request.model) })
-      const webhookUrl = yield* Either.mapLeft(readWebhookUrl(request.state_webhook_url), (error) => new BadRequest({ error }))
+      const { endpoint, webhookUrl } = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
       if (!(yield* inventory.ensureInstalled(request.model))) {
         return yield* new ModelNotFound({ error: `model "${request.model}" not found, try pulling it first` })
       }
@@ -95,7 +93,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
         yield* jobs.submit({
           id,
           mode: "async",
-          endpoint: request.endpoint ?? "chat",
+          endpoint,
           api: "native",
           model: request.model,
           payload: JSON.stringify({ ...request, ...keepAlive }),

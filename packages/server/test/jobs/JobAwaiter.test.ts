@@ -76,6 +76,20 @@ describe("JobAwaiter (foreman embedded in a program)", () => {
       expect(yield* storedJobs(foreman)).toEqual([])
     }).pipe(Effect.scoped))
 
+  // One set of checks with POST /jobs (jobs/SubmitFields.ts), so an embedding program gets its 400s too.
+  it.live("what POST /jobs refuses is a BadRequest here too, and nothing is queued", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      for (const [request, error] of [
+        [{ ...ask("bad keep_alive"), keep_alive: "" }, `time: invalid duration ""`],
+        [{ ...ask("cloud"), model: "gpt-oss:120b-cloud" }, `model "gpt-oss:120b-cloud" runs on ollama.com`]
+      ] as const) {
+        const refused = yield* foreman.run(Effect.flatMap(JobAwaiter, (awaiter) => Effect.flip(awaiter.submitAndAwait(request))))
+        expect([refused._tag, refused._tag === "BadRequest" ? refused.error : undefined]).toEqual(["BadRequest", expect.stringContaining(error)])
+      }
+      expect(yield* storedJobs(foreman)).toEqual([])
+    }).pipe(Effect.scoped))
+
   it.live("a model the target does not have is ModelNotFound, and nothing is queued", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman()
