@@ -32,6 +32,26 @@ describe("a sync caller that disconnects", () => {
       expect(stats.aborted).toBe(1)
     }).pipe(Effect.scoped))
 
+  // Aborting destroys the pooled socket, and node reports that as the reset of a stale one: the
+  // request was sent again, and the target ran a second generation nobody read, beside the next job.
+  it.live("non-streamed, on a kept-alive connection: the upstream request is aborted once and never sent again", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 100, tokenDelayMs: 20 } })
+      const plain = (content: string) => JSON.stringify({ model: "llama3.2:1b", stream: false, messages: [{ role: "user", content }] })
+      // One exchange first, so the next goes out on a socket from the pool.
+      yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body: plain("warm up") }).then((r) => r.text()))
+      const controller = new AbortController()
+      const gone = fetch(`${foreman.url}/api/chat`, { method: "POST", body: plain("hang up unstreamed"), signal: controller.signal }).catch(() => undefined)
+      yield* eventually(jobs(foreman.url), (list) => list.jobs.some((job) => job.state === "working" && job.id !== list.jobs.at(-1)?.id))
+      controller.abort()
+      yield* Effect.promise(() => gone)
+      yield* eventually(foreman.sim.stats, (s) => s.aborted === 1 && s.activeGenerations === 0)
+      yield* Effect.sleep("300 millis")
+      const sent = (yield* foreman.sim.requests).filter((r) => r.body.includes("hang up unstreamed"))
+      expect(sent).toHaveLength(1)
+      expect((yield* foreman.sim.stats).activeGenerations).toBe(0)
+    }).pipe(Effect.scoped))
+
   it.live("while queued: the job is dropped and never reaches the target", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokens: 60, tokenDelayMs: 10 } })

@@ -86,7 +86,8 @@ const isStaleSocket = (req: Http.ClientRequest, error: unknown): boolean =>
  * platform's HttpClient, which cost ≈2.4 ms of CPU more per request than node:http itself,
  * measured side by side (ADR-0022). Interrupting the request, or its body stream, destroys the
  * socket, so a cancelled generation stops at the target too. Node does not follow redirects. A
- * request with a body in hand is sent once more if its pooled socket turns out to be stale.
+ * request with a body in hand is sent once more if its pooled socket turns out to be stale, never
+ * after foreman ended it itself.
  */
 export const sendRequest = <E>(
   agents: Agents,
@@ -100,6 +101,10 @@ export const sendRequest = <E>(
     // the timeout.
     let timer: ReturnType<typeof setTimeout> | undefined
     let expired = false
+    // Set when foreman itself ends the exchange (the deadline, or the caller interrupting): the
+    // reset that destroying a pooled socket causes then looks like a stale socket, and replaying it
+    // would run the request again, unwatched (a second generation, a webhook attempt with no deadline).
+    let abandoned = false
     const stopTimer = () => clearTimeout(timer)
     const fail = timeoutMillis === undefined
       ? onError
@@ -133,7 +138,7 @@ export const sendRequest = <E>(
         })
         // `on`, not `once`: an unheard second error event would take the daemon down.
         req.on("error", (error) => {
-          if (!retried && !answered && isStaleSocket(req, error) && replayable(request.body)) return send(true)
+          if (!retried && !answered && !abandoned && isStaleSocket(req, error) && replayable(request.body)) return send(true)
           stopTimer()
           resume(Effect.fail(fail(error)))
         })
@@ -148,11 +153,13 @@ export const sendRequest = <E>(
       if (timeoutMillis !== undefined) {
         timer = setTimeout(() => {
           expired = true
+          abandoned = true
           current?.destroy()
         }, timeoutMillis)
       }
       send(false)
       return Effect.sync(() => {
+        abandoned = true
         stopTimer()
         current?.destroy()
       })

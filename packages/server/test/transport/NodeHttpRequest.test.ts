@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either } from "effect"
+import { Duration, Effect, Either, Fiber } from "effect"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { Readable } from "node:stream"
@@ -39,9 +39,11 @@ const fail = (error: unknown) => String(error)
 
 /** Answers `/ok` at once; `/hang` never answers; `/stall` sends its head and part of a body, then nothing. */
 const slowServer = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly server: Server; readonly connections: () => number }>((resume) => {
+  Effect.async<{ readonly url: string; readonly server: Server; readonly connections: () => number; readonly paths: ReadonlyArray<string> }>((resume) => {
     let connections = 0
+    const paths: Array<string> = []
     const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
+      paths.push(req.url ?? "")
       req.resume()
       if (req.url === "/ok") req.once("end", () => res.end("ok"))
       else if (req.url === "/stall") res.writeHead(200, { "content-length": "10" }).write("part")
@@ -50,7 +52,7 @@ const slowServer = Effect.acquireRelease(
     server.listen(0, "127.0.0.1", () => {
       const address = server.address()
       const port = typeof address === "object" && address !== null ? address.port : 0
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, server, connections: () => connections }))
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, server, connections: () => connections, paths }))
     })
   }),
   ({ server }) =>
@@ -124,6 +126,31 @@ describe("sendRequest", () => {
       yield* Effect.sleep(Duration.millis(300))
       expect(yield* textOf("/ok")).toBe("ok")
       expect(connections()).toBe(3)
+    }))
+})
+
+describe("sendRequest on a kept-alive socket that foreman ends itself", () => {
+  // Destroying a pooled socket makes node report ECONNRESET on a reused socket, which is what a
+  // stale one looks like: the request was sent again, with no deadline and nobody reading it (a
+  // cancelled generation ran on at the target; a webhook attempt hung past its 10 s).
+  it.scopedLive("neither the deadline nor an interrupt sends the request again", () =>
+    Effect.gen(function*() {
+      const { paths, url } = yield* slowServer
+      const agents = yield* makeAgents({ keepAlive: true })
+      const send = (path: string, timeoutMillis?: number) =>
+        sendRequest(agents, { method: "POST", url: `${url}${path}`, headers: {}, body: "{}", ...(timeoutMillis === undefined ? {} : { timeoutMillis }) }, (e) =>
+          e instanceof RequestTimedOut ? "timed out" : String(e))
+      const ok = Effect.flatMap(send("/ok"), text)
+      // The deadline, on the socket the first exchange left in the pool.
+      expect(yield* ok).toBe("ok")
+      expect(yield* Effect.flip(send("/hang", 200))).toBe("timed out")
+      // An interrupt (a cancelled job, a caller gone), likewise.
+      expect(yield* ok).toBe("ok")
+      const waiting = yield* Effect.fork(send("/hang"))
+      yield* Effect.sleep(Duration.millis(200))
+      yield* Fiber.interrupt(waiting)
+      yield* Effect.sleep(Duration.millis(300))
+      expect(paths).toEqual(["/ok", "/hang", "/ok", "/hang"])
     }))
 })
 
