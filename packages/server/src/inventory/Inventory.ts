@@ -1,4 +1,4 @@
-import { Duration, Effect, Option, Schema, SubscriptionRef } from "effect"
+import { Duration, Effect, Option, Schema, Stream, SubscriptionRef } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
 import { isUntrustedCertificate } from "../transport/NodeHttpRequest.js"
@@ -131,9 +131,15 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     const isResident = (model: string) =>
       Effect.map(SubscriptionRef.get(state), (s) => s.resident.some((name) => normalizeModel(name) === normalizeModel(model)))
 
+    // A refresh made elsewhere (the worker's, after a failed dispatch) may find the target gone in
+    // the middle of a long poll interval: the 1 s rechecks start then, not when the interval ends
+    // (it was up to 30 s, and recovery waited on the worker's own backoff, 4–8 s apart by then).
+    const untilDegraded = state.changes.pipe(Stream.filter((s) => s.degraded), Stream.runHead)
     const loop = Effect.gen(function*() {
       const s = yield* refresh
-      yield* Effect.sleep(s.degraded ? Duration.min(recheckWhileDegraded, config.pollInterval) : config.pollInterval)
+      yield* s.degraded
+        ? Effect.sleep(Duration.min(recheckWhileDegraded, config.pollInterval))
+        : Effect.raceFirst(Effect.sleep(config.pollInterval), Effect.asVoid(untilDegraded))
     }).pipe(Effect.forever)
 
     const first = yield* refresh
