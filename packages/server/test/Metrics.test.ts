@@ -104,6 +104,27 @@ describe("/metrics", () => {
       expect(sample(a.get("foreman_jobs_finished_total"), { state: "cancelled" }) - before.cancelled.count).toBe(1)
     }).pipe(Effect.scoped))
 
+  it.live("counts a request whose caller went away before the answer, as 499", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 100, tokenDelayMs: 20 } })
+      const controller = new AbortController()
+      const gone = fetch(`${foreman.url}/api/chat`, {
+        method: "POST",
+        body: JSON.stringify({ model: "llama3.2:1b", stream: false, messages: [{ role: "user", content: "hang up" }] }),
+        signal: controller.signal
+      }).catch(() => undefined)
+      yield* Effect.sleep("300 millis")
+      controller.abort()
+      yield* Effect.promise(() => gone)
+      const counted = yield* scrape(foreman.url).pipe(
+        Effect.map((s) => sample(families(s.text).get("foreman_http_requests_total"), { route: "/api/chat", method: "POST", status: "499" })),
+        Effect.filterOrFail((n) => n === 1),
+        Effect.retry(Schedule.spaced("50 millis")),
+        Effect.timeout("5 seconds")
+      )
+      expect(counted).toBe(1)
+    }).pipe(Effect.scoped))
+
   it.live("shows the queue depth per model while jobs wait", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { models: ["m1:1b", "m2:1b"], tokens: 40, tokenDelayMs: 10 } })

@@ -1,6 +1,6 @@
 import * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import { Effect, Metric } from "effect"
+import { Cause, Effect, Exit, Metric } from "effect"
 import { ForemanMetrics } from "../metrics/ForemanMetrics.js"
 
 const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
@@ -43,9 +43,14 @@ const counterFor = (route: string, method: string, status: number) => {
   return counter
 }
 
-/** Counts every request by route, method and status. */
+/**
+ * Counts every request by route, method and status, a caller that went away first included, as
+ * 499 (the status the platform logs for it): a sync chat whose caller hung up was not counted.
+ */
 export const metricsMiddleware = HttpMiddleware.make((app) =>
   Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-    Effect.tap(app, (response) =>
-      Metric.update(counterFor(routeLabel(new URL(request.url, "http://foreman").pathname), request.method, response.status), 1)))
+    Effect.onExit(app, (exit) => {
+      const status = Exit.isSuccess(exit) ? exit.value.status : Cause.isInterruptedOnly(exit.cause) ? 499 : 500
+      return Metric.update(counterFor(routeLabel(new URL(request.url, "http://foreman").pathname), request.method, status), 1)
+    }))
 )
