@@ -13,14 +13,33 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 
 /**
  * A field as Ollama's Go decoder reads it: keys match the field's name in any case
- * (`"Stream"` sets `stream`), and of several that match, the last one in the body wins.
+ * (`"Stream"` sets `stream`). A key repeated in one spelling keeps its last value, in JSON.parse
+ * as in Go; `generationFields` refuses two spellings of one field, whose order JSON.parse loses.
  */
 export const fieldOf = (body: Readonly<Record<string, unknown>>, name: string): unknown => {
-  let value: unknown
+  if (name in body) return body[name]
   for (const key of Object.keys(body)) {
-    if (key.toLowerCase() === name) value = body[key]
+    if (key.toLowerCase() === name) return body[key]
   }
-  return value
+  return undefined
+}
+
+/** The fields foreman reads from a generation's body: each must be spelled one way only. */
+const readFields = ["model", "stream", "keep_alive", "messages", "prompt", "options", "top_logprobs"] as const
+
+/**
+ * Go's decoder assigns keys in the order the text has them, so `{"model":"a","Model":"b","model":"a"}`
+ * is model "a" to Ollama; JSON.parse keeps a repeated key where it first appeared, losing that
+ * order, and the model foreman queued (or passed through as a cloud one) could differ from the
+ * one the target runs. Such a body is refused.
+ */
+const ambiguousField = (body: Readonly<Record<string, unknown>>): string | undefined => {
+  const spellings = new Map<string, number>()
+  for (const key of Object.keys(body)) {
+    const folded = key.toLowerCase()
+    spellings.set(folded, (spellings.get(folded) ?? 0) + 1)
+  }
+  return readFields.find((name) => (spellings.get(name) ?? 0) > 1)
 }
 
 const isEmpty = (value: unknown): boolean =>
@@ -59,6 +78,8 @@ export const generationFields = (
   api: JobApi,
   endpoint: JobEndpoint
 ): Either.Either<GenerationFields, string> => {
+  const ambiguous = ambiguousField(body)
+  if (ambiguous !== undefined) return Either.left(`"${ambiguous}" is given more than once, in different cases; give it once`)
   const [model, stream, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "stream"), fieldOf(body, "keep_alive")]
   if (model === undefined || model === null || model === "") return Either.left("model is required")
   if (typeof model !== "string") return Either.left("model must be a string")

@@ -17,17 +17,26 @@ describe("readGenerationFields", () => {
     expect(streams({ prompt: "hi", messages: [] }, "generate")).toEqual(Either.right(true))
   })
 
-  // Go's encoding/json matches keys to fields in any case, the last match winning (.NET's default
-  // serializer writes "Model", "Stream"); the target reads the same bytes that way.
-  it("reads fields in any case, as Ollama's decoder does, the last of several spellings winning", () => {
+  // Go's encoding/json matches keys to fields in any case (.NET's default serializer writes "Model",
+  // "Stream"); the target reads the same bytes that way.
+  it("reads fields in any case, as Ollama's decoder does; one key repeated keeps its last value", () => {
     expect(readGenerationFields(`{"Model":"m","Messages":[{"role":"user","content":"hi"}],"Stream":false}`, "native", "chat")).toEqual(
       Either.right({ model: "m", stream: false, hasKeepAlive: false })
     )
-    expect(readGenerationFields(`{"MODEL":"m","Prompt":"hi","stream":false,"STREAM":true,"Keep_Alive":"5m"}`, "native", "generate")).toEqual(
+    expect(readGenerationFields(`{"MODEL":"m","Prompt":"hi","STREAM":false,"STREAM":true,"Keep_Alive":"5m"}`, "native", "generate")).toEqual(
       Either.right({ model: "m", stream: true, hasKeepAlive: true })
     )
     expect(streams({ Messages: [] }, "chat")).toEqual(Either.right(false))
     expect(readGenerationFields(`{"Stream":"no","model":"m"}`, "native", "chat")).toEqual(Either.left("stream must be a boolean"))
+  })
+
+  // JSON.parse keeps a repeated key where it first appeared; Go assigns in text order. Foreman read
+  // this body's model as the cloud one and passed a local generation through, unqueued.
+  it("refuses a field given in two spellings, whose order JSON.parse loses", () => {
+    expect(readGenerationFields(`{"model":"llama3.2:1b","Model":"kimi-k2:cloud","model":"llama3.2:1b","prompt":"x"}`, "native", "generate"))
+      .toEqual(Either.left(`"model" is given more than once, in different cases; give it once`))
+    expect(readGenerationFields(`{"model":"m","stream":false,"Stream":true}`, "openai", "chat"))
+      .toEqual(Either.left(`"stream" is given more than once, in different cases; give it once`))
   })
 
   it("names what is wrong with a body it cannot use", () => {
