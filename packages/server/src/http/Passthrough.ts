@@ -3,7 +3,8 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Effect, Either, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
-import { parseRequestBody } from "../ollama/GenerationFields.js"
+import { fieldOf, parseRequestBody } from "../ollama/GenerationFields.js"
+import { isZeroKeepAlive } from "../ollama/KeepAlive.js"
 import { OllamaClient, type RawRequest } from "../ollama/OllamaClient.js"
 import { ollamaError } from "./OllamaResponses.js"
 import { openAiError } from "./OpenAiResponses.js"
@@ -54,10 +55,17 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
     const ollama = yield* OllamaClient
     const inventory = yield* Inventory
 
-    /** Whether the body names no model, or one the target has loaded (as of the last poll). */
-    const residentOrUnnamed = (body: Uint8Array) => {
-      const model = Either.match(parseRequestBody(new TextDecoder().decode(body)), { onLeft: () => undefined, onRight: (fields) => fields.model })
-      return typeof model === "string" ? inventory.isResident(model) : Effect.succeed(true)
+    /**
+     * The model an embedding request loads, when the last poll did not list it as loaded: what
+     * `/api/ps` must be refreshed for once the answer is in. None for a body naming no model, and
+     * for an unload-after (a zero keep_alive), which leaves nothing loaded to show.
+     */
+    const loadedBy = (body: Uint8Array) => {
+      const request = Either.getOrElse(parseRequestBody(new TextDecoder().decode(body)), () => ({}))
+      const model = fieldOf(request, "model")
+      return typeof model !== "string" || isZeroKeepAlive(fieldOf(request, "keep_alive"))
+        ? Effect.succeed(false)
+        : Effect.map(inventory.isResident(model), (resident) => !resident)
     }
 
     const forward = (options: PassthroughOptions = {}) => {
@@ -92,8 +100,9 @@ export class Passthrough extends Effect.Service<Passthrough>()("foreman/Passthro
           if (value !== undefined && name !== "content-type" && name !== "content-length") headers[name] = value
         }
         const refreshAfter = options.refreshAfter === true ||
-          (options.refreshUnlessResident === true && body instanceof Uint8Array && !(yield* residentOrUnnamed(body)))
-        const after = refreshAfter ? inventory.refresh.pipe(Effect.asVoid) : Effect.void
+          (options.refreshUnlessResident === true && body instanceof Uint8Array && (yield* loadedBy(body)))
+        // After an embedding, concurrent ones share one poll (as installed-model misses do).
+        const after = !refreshAfter ? Effect.void : options.refreshAfter === true ? Effect.asVoid(inventory.refresh) : inventory.refreshShared
         const contentType = upstream.headers["content-type"]
         const length = Number(upstream.headers["content-length"] ?? Number.NaN)
         // No body to relay: answer the target's headers as they were, with no type or length made up.

@@ -161,7 +161,9 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
       refresh,
       ensureInstalled,
       isInstalled,
-      isResident
+      isResident,
+      /** A refresh that callers arriving together share: one poll, not one each. */
+      refreshShared: Effect.asVoid(refreshAfterMiss)
     } as const
   })
 }) {}

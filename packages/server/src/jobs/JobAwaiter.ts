@@ -78,12 +78,12 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
     /** Queues the body of a POST /jobs (native chat, or generate with `endpoint`) and waits for its end. */
     const submitAndAwait = Effect.fn("JobAwaiter.submitAndAwait")(function*(request: SubmitJob) {
       // The same checks as POST /jobs, in the same order: a refused request queues nothing.
-      const { endpoint, webhookUrl } = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
+      const { endpoint, hasKeepAlive, webhookUrl } = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
       if (!(yield* inventory.ensureInstalled(request.model))) {
         return yield* new ModelNotFound({ error: `model "${request.model}" not found, try pulling it first` })
       }
-      // A null keep_alive sets none, as on the HTTP routes.
-      const keepAlive = (request["keep_alive"] === undefined || request["keep_alive"] === null) && Option.isSome(config.keepAlive)
+      // A null keep_alive sets none, and a "Keep_Alive" sets one, as on the HTTP routes.
+      const keepAlive = !hasKeepAlive && Option.isSome(config.keepAlive)
         ? { keep_alive: config.keepAlive.value }
         : {}
       const id = yield* jobs.newId

@@ -43,10 +43,18 @@ describe("JobAwaiter (foreman embedded in a program)", () => {
       yield* submit(ask("none"))
       yield* submit({ ...ask("null"), keep_alive: null })
       yield* submit({ ...ask("own"), keep_alive: "5s" })
+      // A JavaScript caller's "Keep_Alive" is the target's keep_alive too (Go reads keys in any case).
+      const spelled = { ...ask("own, spelled"), Keep_Alive: "5s" }
+      yield* submit(spelled)
       const sent = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat")
         .map((r) => JSON.parse(r.body) as { keep_alive?: unknown; messages: Array<{ content: string }> })
         .filter((body) => body.messages.length > 0) // not the worker's model load
-      expect(sent.map((body) => [body.messages[0]?.content, body.keep_alive])).toEqual([["none", "30m"], ["null", "30m"], ["own", "5s"]])
+      expect(sent.map((body) => [body.messages[0]?.content, body.keep_alive])).toEqual([
+        ["none", "30m"],
+        ["null", "30m"],
+        ["own", "5s"],
+        ["own, spelled", undefined]
+      ])
     }).pipe(Effect.scoped))
 
   it.live("a state_webhook_url is kept, and its events are delivered like a POST /jobs job's", () =>

@@ -83,7 +83,11 @@ describe("the worker's model load", () => {
   // Embeddings go straight to the target, which loads the model to answer them.
   it.live("an embedding that loads its model shows in /api/ps at once; one whose model is resident polls nothing", () =>
     Effect.gen(function*() {
-      const foreman = yield* startForeman({ sim: { models: ["llama3.2:1b"], embedModels: ["nomic-embed-text:latest"] }, env: { FOREMAN_POLL_INTERVAL: "1h" } })
+      // Loads take 300 ms, so embeddings that arrive together are answered together.
+      const foreman = yield* startForeman({
+        sim: { models: ["llama3.2:1b"], embedModels: ["nomic-embed-text:latest"], loadDelayMs: 300 },
+        env: { FOREMAN_POLL_INTERVAL: "1h" }
+      })
       const polls = Effect.map(foreman.sim.requests, (requests) => requests.filter((r) => r.path === "/api/ps").length)
       for (const [path, body] of [
         ["/api/embed", { model: "nomic-embed-text", input: "a" }],
@@ -98,6 +102,17 @@ describe("the worker's model load", () => {
       const before = yield* polls
       expect((yield* post(`${foreman.url}/api/embed`, { model: "nomic-embed-text", input: "d" })).status).toBe(200)
       expect(yield* polls).toBe(before)
+      // Ten at once, the model not loaded: they share a poll or two, not one each. An embedding that
+      // unloads after itself leaves nothing to show, and polls nothing.
+      yield* post(`${foreman.url}/api/generate`, { model: "nomic-embed-text", keep_alive: 0 })
+      const unloaded = yield* polls
+      expect((yield* post(`${foreman.url}/api/embed`, { model: "nomic-embed-text", input: "e", keep_alive: 0 })).status).toBe(200)
+      expect(yield* polls).toBe(unloaded)
+      const burst = yield* Effect.forEach(Array.from({ length: 10 }, (_, i) => `f${i}`), (input) =>
+        post(`${foreman.url}/api/embed`, { model: "nomic-embed-text", input }), { concurrency: "unbounded" })
+      expect(burst.map((answer) => answer.status)).toEqual(Array(10).fill(200))
+      expect((yield* polls) - unloaded).toBeLessThanOrEqual(2)
+      expect((yield* psNames(foreman.url)).map((m) => m.name)).toEqual(["nomic-embed-text:latest"])
     }).pipe(Effect.scoped))
 
   it.live("the load carries the job's options, so the model is loaded once, with the context the job asks for", () =>
