@@ -78,3 +78,15 @@ export const verdict = (failure: CliFailure): Verdict => {
 export const stopsCleanly = Effect.sync(() => {
   process.exitCode = ExitCode.ok
 })
+
+// runMain interrupts the command on SIGINT and SIGTERM; which one it was decides the exit code.
+let stoppedBy: number | undefined
+
+/** Remembers the signal that stops the command (installed once, by main.ts). */
+export const watchSignals = () => {
+  process.once("SIGINT", () => (stoppedBy ??= ExitCode.interrupted))
+  process.once("SIGTERM", () => (stoppedBy ??= ExitCode.terminated))
+}
+
+/** The shell's 128 + the signal that stopped the command: 130 for Ctrl-C, 143 for SIGTERM. */
+export const stoppedBySignal = (): number => stoppedBy ?? ExitCode.interrupted

@@ -3,7 +3,7 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Runtime from "@effect/platform/Runtime"
 import { Cause, Console, Effect, Exit } from "effect"
-import { type CliFailure, ExitCode, verdict } from "./exitCode.js"
+import { type CliFailure, ExitCode, stoppedBySignal, verdict, watchSignals } from "./exitCode.js"
 import { foreman } from "./foreman.js"
 
 const cli = Command.run(foreman, { name: "foreman", version: "0.1.0" })
@@ -15,11 +15,8 @@ const report = (failure: CliFailure) => {
 }
 
 // runMain interrupts the command on SIGINT and SIGTERM and would then exit 0, which tells a
-// script `foreman cancel $id && …` that the cancel worked. Remember which signal it was, for the
-// shell's 128 + signal number.
-let stoppedBy: number | undefined
-process.once("SIGINT", () => (stoppedBy ??= ExitCode.interrupted))
-process.once("SIGTERM", () => (stoppedBy ??= ExitCode.terminated))
+// script `foreman cancel $id && …` that the cancel worked.
+watchSignals()
 
 cli(process.argv).pipe(
   Effect.as(ExitCode.ok),
@@ -36,7 +33,7 @@ cli(process.argv).pipe(
     // Stopped by a signal: the code a command chose (`submit --wait` says 130 after its note), else 128 + the signal.
     teardown: (exit, onExit) =>
       Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-        ? onExit(typeof process.exitCode === "number" ? process.exitCode : stoppedBy ?? ExitCode.interrupted)
+        ? onExit(typeof process.exitCode === "number" ? process.exitCode : stoppedBySignal())
         : Runtime.defaultTeardown(exit, onExit)
   })
 )

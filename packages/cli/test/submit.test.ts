@@ -11,38 +11,40 @@ import { type CliRun, foremanBin, foremanCli, foremanShell, parsed, show } from 
 const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
 
 describe("foreman submit / jobs / job against a live daemon", () => {
-  it.live("Ctrl-C during --wait stops the waiting with exit 130, not 0, and the job goes on", () =>
+  it.live("Ctrl-C (or SIGTERM) during --wait stops the waiting with exit 130 (143), not 0, and the job goes on", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokens: 200, tokenDelayMs: 20 } })
-      const run = yield* Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
-        const env = { ...process.env, FOREMAN_URL: foreman.url }
-        const child = spawn(process.execPath, [foremanBin, "submit", "-m", "llama3.2:1b", "-p", "long", "--wait", "--json"], { env })
-        let stdout = ""
-        let stderr = ""
-        child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
-        // Interrupted once it is following a running job; once, as a second Ctrl-C would kill it.
-        let interrupted = false
-        child.stderr.on("data", (chunk: Buffer) => {
-          stderr += chunk.toString()
-          if (!interrupted && stderr.includes("working")) {
-            interrupted = true
-            child.kill("SIGINT")
-          }
+      for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+        const run = yield* Effect.async<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resume) => {
+          const env = { ...process.env, FOREMAN_URL: foreman.url }
+          const child = spawn(process.execPath, [foremanBin, "submit", "-m", "llama3.2:1b", "-p", "long", "--wait", "--json"], { env })
+          let stdout = ""
+          let stderr = ""
+          child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
+          // Interrupted once it is following a running job; once, as a second Ctrl-C would kill it.
+          let interrupted = false
+          child.stderr.on("data", (chunk: Buffer) => {
+            stderr += chunk.toString()
+            if (!interrupted && stderr.includes("working")) {
+              interrupted = true
+              child.kill(signal)
+            }
+          })
+          child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+          return Effect.sync(() => void child.kill("SIGKILL"))
         })
-        child.once("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-        return Effect.sync(() => void child.kill("SIGKILL"))
-      })
-      expect(run.code, show(run)).toBe(130)
-      expect(run.stdout).toBe("")
-      const id = /foreman job ([0-9A-Z]{26})/.exec(run.stderr)?.[1] ?? ""
-      expect(id, show(run)).toMatch(ulid)
-      // Stopping the wait left the job alone.
-      const job = yield* foremanCli(["job", id, "--json"], { url: foreman.url }).pipe(
-        Effect.map((r) => parsed<JobView>(r)),
-        Effect.repeat({ until: (j) => j.state !== "working" && j.state !== "queued" && j.state !== "loading" })
-      )
-      expect(job.state).toBe("done")
-    }).pipe(Effect.scoped), 60_000)
+        expect([signal, run.code], show(run)).toEqual([signal, code])
+        expect(run.stdout).toBe("")
+        const id = /foreman job ([0-9A-Z]{26})/.exec(run.stderr)?.[1] ?? ""
+        expect(id, show(run)).toMatch(ulid)
+        // Stopping the wait left the job alone.
+        const job = yield* foremanCli(["job", id, "--json"], { url: foreman.url }).pipe(
+          Effect.map((r) => parsed<JobView>(r)),
+          Effect.repeat({ until: (j) => j.state !== "working" && j.state !== "queued" && j.state !== "loading" })
+        )
+        expect(job.state).toBe("done")
+      }
+    }).pipe(Effect.scoped), 90_000)
 
   it.live("submit: --wait prints the answer, --json the job, plain the id; prompts from flags, files and stdin", () =>
     Effect.gen(function*() {

@@ -2,7 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { answerText, ForemanClient, type JobCancelled, type JobFailed } from "@foreman/client"
 import { Console, Effect, Option } from "effect"
-import { ExitCode } from "../exitCode.js"
+import { stoppedBySignal } from "../exitCode.js"
 import { jsonOption } from "../options.js"
 import { json } from "../output/format.js"
 import { statusLine } from "../output/StatusLine.js"
@@ -60,7 +60,7 @@ export const submitCommand = Command.make(
           Console.error(`stopped waiting; the job goes on: foreman job ${id}`).pipe(
             // Not 0: a script reading stdout got no answer (or no --json document).
             Effect.zipRight(Effect.sync(() => {
-              process.exitCode = ExitCode.interrupted
+              process.exitCode = stoppedBySignal()
             }))
           )
         ),
