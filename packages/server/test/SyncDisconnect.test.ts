@@ -1,16 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { JobList } from "@foreman/domain"
-import { Effect, Fiber, Schedule } from "effect"
+import { Effect, Fiber } from "effect"
 import { startForeman } from "./support/foreman.js"
+import { eventually, listJobs } from "./support/jobList.js"
 
-const jobs = (url: string) => Effect.promise(() => fetch(`${url}/jobs`).then((r) => r.json() as Promise<JobList>))
 
-const eventually = <A>(check: Effect.Effect<A>, ok: (a: A) => boolean) =>
-  check.pipe(
-    Effect.filterOrFail(ok),
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("condition not reached") })
-  )
 
 const chatBody = (content: string) =>
   JSON.stringify({ model: "llama3.2:1b", messages: [{ role: "user", content }] })
@@ -26,7 +19,7 @@ describe("a sync caller that disconnects", () => {
       expect(first.done).toBe(false)
       controller.abort()
 
-      const listed = yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "cancelled")
+      const listed = yield* eventually(listJobs(foreman.url), (list) => list.jobs[0]?.state === "cancelled")
       expect(listed.jobs).toHaveLength(1)
       const stats = yield* eventually(foreman.sim.stats, (s) => s.aborted === 1 && s.activeGenerations === 0)
       expect(stats.aborted).toBe(1)
@@ -42,7 +35,7 @@ describe("a sync caller that disconnects", () => {
       yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body: plain("warm up") }).then((r) => r.text()))
       const controller = new AbortController()
       const gone = fetch(`${foreman.url}/api/chat`, { method: "POST", body: plain("hang up unstreamed"), signal: controller.signal }).catch(() => undefined)
-      yield* eventually(jobs(foreman.url), (list) => list.jobs.some((job) => job.state === "working" && job.id !== list.jobs.at(-1)?.id))
+      yield* eventually(listJobs(foreman.url), (list) => list.jobs.some((job) => job.state === "working" && job.id !== list.jobs.at(-1)?.id))
       controller.abort()
       yield* Effect.promise(() => gone)
       yield* eventually(foreman.sim.stats, (s) => s.aborted === 1 && s.activeGenerations === 0)
@@ -57,15 +50,15 @@ describe("a sync caller that disconnects", () => {
       const foreman = yield* startForeman({ sim: { tokens: 60, tokenDelayMs: 10 } })
       const first = Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body: chatBody("first in line") }).then((r) => r.text()))
       const running = yield* Effect.fork(first)
-      yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "working")
+      yield* eventually(listJobs(foreman.url), (list) => list.jobs[0]?.state === "working")
 
       const controller = new AbortController()
       const waiting = fetch(`${foreman.url}/api/chat`, { method: "POST", body: chatBody("gives up"), signal: controller.signal }).catch(() => undefined)
-      yield* eventually(jobs(foreman.url), (list) => list.jobs.length === 2)
+      yield* eventually(listJobs(foreman.url), (list) => list.jobs.length === 2)
       controller.abort()
       yield* Effect.promise(() => waiting)
 
-      const list = yield* eventually(jobs(foreman.url), (l) => l.jobs.some((j) => j.state === "cancelled"))
+      const list = yield* eventually(listJobs(foreman.url), (l) => l.jobs.some((j) => j.state === "cancelled"))
       expect(list.jobs.find((j) => j.state === "cancelled")?.started_at).toBeNull()
       yield* Fiber.join(running)
       const prompts = (yield* foreman.sim.requests).filter((r) => r.path === "/api/chat").map((r) => r.body)

@@ -1,19 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import type { JobList } from "@foreman/domain"
-import { Effect, Schedule } from "effect"
+import { Effect } from "effect"
 import { Ollama } from "ollama"
 import { startForeman } from "./support/foreman.js"
+import { eventually, listJobs } from "./support/jobList.js"
 
 const model = "llama3.2:1b"
 
-const jobs = (url: string) => Effect.promise(() => fetch(`${url}/jobs`).then((r) => r.json() as Promise<JobList>))
 
-const eventually = <A>(check: Effect.Effect<A>, ok: (a: A) => boolean) =>
-  check.pipe(
-    Effect.filterOrFail(ok),
-    Effect.retry(Schedule.spaced("25 millis")),
-    Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("condition not reached") })
-  )
 
 /**
  * The ollama npm client, giving up when no response headers have come within `headersTimeout`,
@@ -61,7 +54,7 @@ describe("a sync caller whose job waits long", () => {
       for (const [after, expected] of [["200ms", "answered"], ["1h", "no response headers in time"]] as const) {
         const foreman = yield* startForeman({ sim: { tokens: 25, tokenDelayMs: 100 }, env: { FOREMAN_STREAM_HEADERS_AFTER: after } })
         yield* occupyWorker(foreman.url)
-        yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "working")
+        yield* eventually(listJobs(foreman.url), (list) => list.jobs[0]?.state === "working")
         // Queued behind the 2.5 s job, twice the client's patience for headers.
         const queued = yield* Effect.fork(streamedChat(impatientOllama(foreman.url, 1000), "hello"))
         const direct = yield* streamedChat(impatientOllama(foreman.sim.url, 10_000), "hello")
@@ -74,13 +67,13 @@ describe("a sync caller whose job waits long", () => {
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokens: 25, tokenDelayMs: 100 }, env: { FOREMAN_STREAM_HEADERS_AFTER: "100ms" } })
       yield* occupyWorker(foreman.url)
-      yield* eventually(jobs(foreman.url), (list) => list.jobs[0]?.state === "working")
+      yield* eventually(listJobs(foreman.url), (list) => list.jobs[0]?.state === "working")
       const body = JSON.stringify({ model, messages: [{ role: "user", content: "to be cancelled" }] })
       // The headers come while the job is still queued.
       const response = yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body }))
       const id = response.headers.get("x-foreman-job-id")
       expect([response.status, response.headers.get("content-type")]).toEqual([200, "application/x-ndjson"])
-      expect((yield* jobs(foreman.url)).jobs.find((job) => job.id === id)?.state).toBe("queued")
+      expect((yield* listJobs(foreman.url)).jobs.find((job) => job.id === id)?.state).toBe("queued")
       const cancel = yield* Effect.promise(() => fetch(`${foreman.url}/jobs/${id}`, { method: "DELETE" }))
       expect(cancel.status).toBe(200)
       // As Ollama reports an error after its headers: one NDJSON line, which the ollama client throws.

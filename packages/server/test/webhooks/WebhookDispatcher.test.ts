@@ -208,9 +208,12 @@ describe("WebhookDispatcher", () => {
       expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(3)
     }).pipe(Effect.scoped))
 
-  // Events used to go out oldest first, so another receiver's backlog took every slot and a
-  // healthy receiver's events waited for it: 277 s behind 320 jobs at a hanging receiver.
-  it.live("a hanging receiver holds its share of slots, not all: another receiver's events go at once", () =>
+  /**
+   * 24 jobs' events at a receiver that never answers, each sent to `stuckUrl(hanging, i)`, then one
+   * job at a healthy receiver: its whole lifecycle must arrive while the hanging receiver holds
+   * exactly its 6 of the 8 slots (all within the first attempts' 20 s deadline).
+   */
+  const hangingHoldsItsShare = (stuckUrl: (hanging: Receiver, i: number) => string) =>
     Effect.gen(function*() {
       const hanging = yield* startReceiver(() => "hang")
       const healthy = yield* startReceiver()
@@ -221,39 +224,25 @@ describe("WebhookDispatcher", () => {
         receiverSlots: 6,
         pollInterval: "50 millis"
       })
-      const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => `stuck ${i}`), (content) => submit(foreman, hanging.url, content))
+      const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => i), (i) => submit(foreman, stuckUrl(hanging, i), `stuck ${i}`))
       yield* until(finished(foreman, stuck.map((job) => job.id)))
       yield* until(Effect.sync(() => hanging.received.length >= 6))
       const fine = yield* submit(foreman, healthy.url, "fine")
       yield* until(terminalReceived(healthy, [fine.id]), "10 seconds")
       expectLifecycle(eventsOf(healthy.received, fine.id))
-      // All within the first attempts' 20 s deadline: the hanging receiver never got past its 6 slots.
       expect(hanging.received).toHaveLength(6)
       expect(yield* foreman.run(Effect.flatMap(WebhookDispatcher, (d) => d.inFlight))).toBe(6)
-    }).pipe(Effect.scoped))
+    }).pipe(Effect.scoped)
+
+  // Events used to go out oldest first, so another receiver's backlog took every slot and a
+  // healthy receiver's events waited for it: 277 s behind 320 jobs at a hanging receiver.
+  it.live("a hanging receiver holds its share of slots, not all: another receiver's events go at once", () =>
+    hangingHoldsItsShare((hanging) => hanging.url))
 
   // A receiver was its whole URL, so a host taking per-job callback URLs was as many receivers as
   // jobs and, hanging, held every slot until the attempts timed out (ADR-0049).
   it.live("a hanging host's per-job callback URLs are one receiver: they hold its share of slots, not all", () =>
-    Effect.gen(function*() {
-      const hanging = yield* startReceiver(() => "hang")
-      const healthy = yield* startReceiver()
-      const foreman = yield* startWithPolicy({
-        retrySchedule: webhookRetrySchedule("10 millis", "10 millis", 3),
-        attemptTimeout: "20 seconds",
-        concurrency: 8,
-        receiverSlots: 6,
-        pollInterval: "50 millis"
-      })
-      const stuck = yield* Effect.forEach(Array.from({ length: 24 }, (_, i) => i), (i) =>
-        submit(foreman, `${hanging.url}/jobs/${i}?token=t${i}`, `stuck ${i}`))
-      yield* until(finished(foreman, stuck.map((job) => job.id)))
-      yield* until(Effect.sync(() => hanging.received.length >= 6))
-      const fine = yield* submit(foreman, healthy.url, "fine")
-      yield* until(terminalReceived(healthy, [fine.id]), "10 seconds")
-      expectLifecycle(eventsOf(healthy.received, fine.id))
-      expect(hanging.received).toHaveLength(6)
-    }).pipe(Effect.scoped))
+    hangingHoldsItsShare((hanging, i) => `${hanging.url}/jobs/${i}?token=t${i}`))
 
   it.live("a receiver that fails at once does not crowd out another: its retries share the slots", () =>
     Effect.gen(function*() {
