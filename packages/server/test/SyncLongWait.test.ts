@@ -79,4 +79,20 @@ describe("a sync caller whose job waits long", () => {
       // As Ollama reports an error after its headers: one NDJSON line, which the ollama client throws.
       expect(yield* Effect.promise(() => response.text())).toBe(`{"error":"job ${id} was cancelled"}\n`)
     }).pipe(Effect.scoped))
+  it.live("a caller that goes away after its early headers still cancels its queued job, which never reaches the target", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman({ sim: { tokens: 25, tokenDelayMs: 100 }, env: { FOREMAN_STREAM_HEADERS_AFTER: "100ms" } })
+      yield* occupyWorker(foreman.url)
+      yield* eventually(listJobs(foreman.url), (list) => list.jobs[0]?.state === "working")
+      const controller = new AbortController()
+      const body = JSON.stringify({ model, messages: [{ role: "user", content: "gone early" }] })
+      const response = yield* Effect.promise(() => fetch(`${foreman.url}/api/chat`, { method: "POST", body, signal: controller.signal }))
+      const id = response.headers.get("x-foreman-job-id")
+      expect(response.status).toBe(200)
+      controller.abort()
+      const list = yield* eventually(listJobs(foreman.url), (l) => l.jobs.some((job) => job.id === id && job.state === "cancelled"))
+      expect(list.jobs.find((job) => job.id === id)?.started_at).toBeNull()
+      yield* eventually(listJobs(foreman.url), (l) => l.jobs.every((job) => job.state !== "working"))
+      expect((yield* foreman.sim.requests).some((r) => r.body.includes("gone early"))).toBe(false)
+    }).pipe(Effect.scoped))
 })

@@ -1,7 +1,7 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
-import { Chunk, Effect, Either, Exit, Option, Queue, Ref, Scope, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Fiber, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { isCloudModel } from "../inventory/ModelName.js"
@@ -141,7 +141,10 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
           // A caller's client may give up waiting for headers (Node's fetch after 300 s) while the
           // job waits its turn: past FOREMAN_STREAM_HEADERS_AFTER they go out, and an end without
           // output is then told in the stream, as a target's own mid-stream error is (ADR-0050).
-          const early = yield* Effect.timeoutOption(firstOutput(queue), config.streamHeadersAfter)
+          // The take runs in its own fiber (closed with the request's scope) and only the wait for
+          // it times out: a take interrupted just as a signal reached it could lose that signal.
+          const taking = yield* Effect.forkIn(firstOutput(queue), scope)
+          const early = yield* Effect.timeoutOption(Fiber.join(taking), config.streamHeadersAfter)
           if (Option.isSome(early) && early.value._tag === "Ended") {
             yield* Ref.set(finished, true)
             return failure(wire, early.value.job, headers)
@@ -183,7 +186,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
           const body = Option.match(early, {
             onSome: fromFirst,
             // Node sends the status line and headers with the first write; an empty one sends them alone.
-            onNone: () => Stream.concat(Stream.succeed(new Uint8Array(0)), Stream.unwrap(Effect.map(firstOutput(queue), fromFirst)))
+            onNone: () => Stream.concat(Stream.succeed(new Uint8Array(0)), Stream.unwrap(Effect.map(Fiber.join(taking), fromFirst)))
           })
           yield* Ref.set(handedOff, true)
           return HttpServerResponse.stream(body.pipe(Stream.ensuring(release)), { status: 200, contentType: wire.streamContentType, headers })
