@@ -106,15 +106,16 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     })
 
     // Normalised once per poll, not once per name on every request.
-    const installedSets = new WeakMap<InventoryState, ReadonlySet<string>>()
-    const isInstalled = (s: InventoryState, model: string) => {
-      let names = installedSets.get(s)
-      if (names === undefined) {
-        names = new Set(s.installed.map(normalizeModel))
-        installedSets.set(s, names)
+    const normalisedSets = new WeakMap<ReadonlyArray<string>, ReadonlySet<string>>()
+    const listed = (names: ReadonlyArray<string>, model: string) => {
+      let set = normalisedSets.get(names)
+      if (set === undefined) {
+        set = new Set(names.map(normalizeModel))
+        normalisedSets.set(names, set)
       }
-      return names.has(normalizeModel(model))
+      return set.has(normalizeModel(model))
     }
+    const isInstalled = (s: InventoryState, model: string) => listed(s.installed, model)
 
     /**
      * True when the target has the model; on a miss, polls once more before saying no. With no
@@ -128,8 +129,7 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     })
 
     /** Whether the last poll's /api/ps listed the model. */
-    const isResident = (model: string) =>
-      Effect.map(SubscriptionRef.get(state), (s) => s.resident.some((name) => normalizeModel(name) === normalizeModel(model)))
+    const isResident = (model: string) => Effect.map(SubscriptionRef.get(state), (s) => listed(s.resident, model))
 
     // A refresh made elsewhere (the worker's, after a failed dispatch) may find the target gone in
     // the middle of a long poll interval: the 1 s rechecks start then, not when the interval ends

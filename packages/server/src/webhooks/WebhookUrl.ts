@@ -1,9 +1,9 @@
 import { Either } from "effect"
 
-const isHttpUrl = (value: string) => {
-  if (!URL.canParse(value)) return false
-  const url = new URL(value)
-  return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== ""
+/** The URL as the parser writes it, when it is an absolute http(s) one with a host. */
+const httpUrl = (value: string): URL | undefined => {
+  const url = URL.canParse(value) ? new URL(value) : undefined
+  return url !== undefined && (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "" ? url : undefined
 }
 
 /**
@@ -14,9 +14,8 @@ const isHttpUrl = (value: string) => {
  * HTTP or in-process, so a URL the dispatcher could never deliver to is refused before the job
  * exists instead of failing every event later.
  */
-export const readWebhookUrl = (value: unknown): Either.Either<string | null, string> =>
-  value === undefined || value === null
-    ? Either.right(null)
-    : typeof value === "string" && isHttpUrl(value)
-    ? Either.right(new URL(value).href)
-    : Either.left("state_webhook_url must be an absolute http(s) URL")
+export const readWebhookUrl = (value: unknown): Either.Either<string | null, string> => {
+  if (value === undefined || value === null) return Either.right(null)
+  const url = typeof value === "string" ? httpUrl(value) : undefined
+  return url !== undefined ? Either.right(url.href) : Either.left("state_webhook_url must be an absolute http(s) URL")
+}

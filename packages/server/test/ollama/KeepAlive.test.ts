@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { keepAliveProblem, parseGoDurationNanos } from "../../src/ollama/KeepAlive.js"
+import { parseGoDurationNanos } from "../../src/config/GoDuration.js"
+import { keepAliveProblem } from "../../src/ollama/KeepAlive.js"
 
 // Go's time.ParseDuration, answer for answer, since Ollama's 400 carries its message.
 describe("parseGoDurationNanos", () => {
