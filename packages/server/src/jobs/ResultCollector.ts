@@ -42,6 +42,8 @@ export class ResultCollector {
   private thinking = ""
   private final: Json | undefined
   private toolCalls: Array<unknown> = []
+  /** Every chunk's token log-probabilities, in order: Ollama's one-piece answer carries them all. */
+  private logprobs: Array<unknown> = []
   /**
    * The body as it came, kept only while it may still be one object, which is then the result
    * byte for byte. Dropped at a native body's second line or an SSE body's first: a 2,000-token
@@ -109,6 +111,7 @@ export class ResultCollector {
       this.content += textField(parsed, "response")
       this.thinking += textField(parsed, "thinking")
     }
+    this.addLogprobs(parsed.logprobs)
     if (parsed.done === true) this.final = parsed
   }
 
@@ -124,10 +127,15 @@ export class ResultCollector {
         this.thinking += textField(choice.delta, "reasoning")
         this.addToolCallDeltas(choice.delta.tool_calls)
       }
+      if (isObject(choice.logprobs)) this.addLogprobs(choice.logprobs.content)
       if (choice.finish_reason !== null && choice.finish_reason !== undefined) this.finishReason = choice.finish_reason
     }
     if (parsed.usage !== undefined && parsed.usage !== null) this.usage = parsed.usage
     this.final = { ...this.final, ...parsed }
+  }
+
+  private addLogprobs(entries: unknown): void {
+    if (Array.isArray(entries)) for (const entry of entries) this.logprobs.push(entry)
   }
 
   /** Merged as OpenAI's own client does: id, type and name as given, argument pieces appended. */
@@ -162,12 +170,18 @@ export class ResultCollector {
         ? {
           index: 0,
           message: { role: "assistant", content: this.content, ...this.reasoning(), ...this.mergedToolCalls() },
-          finish_reason: this.finishReason
+          finish_reason: this.finishReason,
+          ...this.openAiLogprobs()
         }
-        : { index: 0, text: this.content, finish_reason: this.finishReason }],
+        : { index: 0, text: this.content, finish_reason: this.finishReason, ...this.openAiLogprobs() }],
       ...(this.usage === undefined ? {} : { usage: this.usage })
     }
     return { result: JSON.stringify(merged), completion: this.content }
+  }
+
+  /** As Ollama's unstreamed /v1 answer has them: omitted when there are none. */
+  private openAiLogprobs(): { logprobs?: { content: Array<unknown> } } {
+    return this.logprobs.length === 0 ? {} : { logprobs: { content: this.logprobs } }
   }
 
   /** Where Ollama's unstreamed /v1 answer puts it: `message.reasoning`. */
@@ -193,9 +207,13 @@ export class ResultCollector {
     if (this.final === undefined) return undefined
     if (this.raw !== undefined) return { result: this.raw.trim(), completion: this.content }
     const thinking = this.thinking === "" ? {} : { thinking: this.thinking }
+    // The done chunk's own logprobs are replaced by all of them; none at all is no field, as in Go.
+    const { logprobs: _ownLogprobs, ...final } = this.final
+    const logprobs = this.logprobs.length === 0 ? {} : { logprobs: this.logprobs }
     const merged: Json = this.endpoint === "chat"
       ? {
-        ...this.final,
+        ...final,
+        ...logprobs,
         message: {
           ...(isObject(this.final.message) ? this.final.message : { role: "assistant" }),
           content: this.content,
@@ -203,7 +221,7 @@ export class ResultCollector {
           ...(this.toolCalls.length > 0 ? { tool_calls: this.toolCalls } : {})
         }
       }
-      : { ...this.final, response: this.content, ...thinking }
+      : { ...final, ...logprobs, response: this.content, ...thinking }
     return { result: JSON.stringify(merged), completion: this.content }
   }
 }

@@ -43,6 +43,39 @@ describe("ResultCollector", () => {
     expect(JSON.parse(result?.result ?? "")).toEqual({ response: "ab", thinking: "t", done: true })
   })
 
+  // Ollama's one-piece answer carries every chunk's log-probabilities (routes.go appends them);
+  // a stream that had none has no field, as Go omits an empty one.
+  it("keeps every chunk's logprobs in a merged native answer, and none when there were none", () => {
+    const token = (text: string) => ({ token: text, logprob: -0.5, bytes: [...bytes(text)] })
+    const lines = [
+      JSON.stringify({ model: "m", message: { role: "assistant", content: "Hel" }, logprobs: [token("Hel")], done: false }),
+      JSON.stringify({ model: "m", message: { role: "assistant", content: "lo" }, logprobs: [token("lo")], done: false }),
+      JSON.stringify({ model: "m", message: { role: "assistant", content: "" }, logprobs: [], done: true, done_reason: "stop" })
+    ]
+    const chat = JSON.parse(collect(new ResultCollector("chat"), `${lines.join("\n")}\n`)?.result ?? "")
+    expect(chat.logprobs).toEqual([token("Hel"), token("lo")])
+    const generate = [
+      JSON.stringify({ response: "a", logprobs: [token("a")], done: false }),
+      JSON.stringify({ response: "b", done: false }),
+      JSON.stringify({ response: "", logprobs: [token("!")], done: true })
+    ]
+    expect(JSON.parse(collect(new ResultCollector("generate"), generate.join("\n"))?.result ?? "").logprobs).toEqual([token("a"), token("!")])
+    const plain = JSON.parse(collect(new ResultCollector("chat"), `${[chatLine("a"), chatLine("", true)].join("\n")}\n`)?.result ?? "")
+    expect(plain).not.toHaveProperty("logprobs")
+  })
+
+  it("keeps the logprobs of an OpenAI SSE stream where an unstreamed answer has them", () => {
+    const event = (choice: object) => `data: ${JSON.stringify({ id: "c1", created: 1, model: "m", choices: [{ index: 0, finish_reason: null, ...choice }] })}\n\n`
+    const token = (text: string) => ({ token: text, logprob: -1, bytes: [...bytes(text)], top_logprobs: [] })
+    const chat = [event({ delta: { content: "a" }, logprobs: { content: [token("a")] } }), event({ delta: { content: "b" }, logprobs: { content: [token("b")] } }), event({ delta: {}, finish_reason: "stop" }), "data: [DONE]\n\n"]
+    const merged = JSON.parse(collect(new ResultCollector("chat", "openai"), chat.join(""))?.result ?? "")
+    expect(merged.choices[0]).toEqual({ index: 0, message: { role: "assistant", content: "ab" }, finish_reason: "stop", logprobs: { content: [token("a"), token("b")] } })
+    const completion = [event({ text: "x", logprobs: { content: [token("x")] } }), event({ text: "", finish_reason: "stop" }), "data: [DONE]\n\n"]
+    expect(JSON.parse(collect(new ResultCollector("generate", "openai"), completion.join(""))?.result ?? "").choices[0].logprobs).toEqual({ content: [token("x")] })
+    const none = [event({ delta: { content: "a" } }), event({ delta: {}, finish_reason: "stop" }), "data: [DONE]\n\n"]
+    expect(JSON.parse(collect(new ResultCollector("chat", "openai"), none.join(""))?.result ?? "").choices[0]).not.toHaveProperty("logprobs")
+  })
+
   it("has no result when the stream ends before the final object, and keeps a mid-stream error", () => {
     const collector = new ResultCollector("chat")
     const result = collect(collector, `${chatLine("a")}\n${JSON.stringify({ error: "model crashed" })}\n`)
