@@ -91,7 +91,7 @@ describe("ForemanClient against a live daemon", () => {
           const ghost = yield* Effect.flip(client.submit({ model: "ghost:1b" }))
           expect(ghost).toBeInstanceOf(ModelNotFound)
           // Each reads as the daemon's words, not as a dump of its fields.
-          expect(ghost.message).toBe(`model "ghost:1b" not found, try pulling it first`)
+          expect(ghost.message).toBe(`model 'ghost:1b' not found`)
           const missing = yield* Effect.flip(client.get("01ARZ3NDEKTSV4RRFFQ69G5FAV"))
           expect(missing).toBeInstanceOf(JobNotFound)
           expect(missing.message).toBe("job 01ARZ3NDEKTSV4RRFFQ69G5FAV not found")

@@ -214,6 +214,9 @@ describe("async jobs API", () => {
         [{ model: "llama3.2:1b", endpoint: "embed" }, 400, "BadRequest"],
         [{ model: "llama3.2:1b", state_webhook_url: "ftp://hook" }, 400, "BadRequest"],
         [{ model: "llama3.2:1b", state_webhook_url: "not a url" }, 400, "BadRequest"],
+        // Ollama would refuse these bodies: accepted, each would load its model only to fail.
+        [{ model: "qwen3:8b", messages: "hi" }, 400, "BadRequest"],
+        [{ model: "qwen3:8b", endpoint: "generate", prompt: 5 }, 400, "BadRequest"],
         [{ model: "ghost:1b" }, 404, "ModelNotFound"]
       ]
       for (const [body, status, tag] of cases) {

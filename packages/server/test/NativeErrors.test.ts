@@ -43,22 +43,41 @@ describe("native errors in Ollama's shape", () => {
         ["", "missing request body"],
         ["[1,2]", "request body must be a JSON object"],
         [`{"messages":[]}`, "model is required"],
-        [`{"model":7}`, "model must be a string"],
-        [`{"model":"llama3.2:1b","stream":"yes"}`, "stream must be a boolean"]
+        [`{"model":"  ","messages":[]}`, "model is required"],
+        [`{"model":7}`, "json: cannot unmarshal number into Go struct field ChatRequest.model of type string"],
+        [`{"model":"llama3.2:1b","stream":"yes"}`, "json: cannot unmarshal string into Go struct field ChatRequest.stream of type bool"],
+        // Ollama refuses these while decoding, before any load: queued, each would wait its turn
+        // and then load a model only to be refused.
+        [`{"model":"qwen3:8b","messages":"hi"}`, "json: cannot unmarshal string into Go struct field ChatRequest.messages of type []api.Message"],
+        [`{"model":"qwen3:8b","messages":[{"role":"user","content":"x","images":["data:image/png;base64,AAAA"]}]}`, "illegal base64 data at input byte 4"],
+        [`{"model":"qwen3:8b","messages":[{"role":"user","content":"x"}],"think":"hard"}`, `invalid think value: "hard"`]
       ]
       for (const [body, message] of cases) {
         const { status, body: error } = yield* errorOf(yield* postJson(`${foreman.url}/api/chat`, body))
-        expect(status).toBe(400)
+        expect([body, status]).toEqual([body, 400])
         expect(error).toEqual({ error: expect.stringContaining(message) })
       }
-      expect((yield* foreman.sim.stats).calls["POST /api/chat"] ?? 0).toBe(0)
+      const generate = yield* errorOf(yield* postJson(`${foreman.url}/api/generate`, `{"model":"gemma3:4b","prompt":5}`))
+      expect(generate).toEqual({ status: 400, body: { error: "json: cannot unmarshal number into Go struct field GenerateRequest.prompt of type string" } })
+      // The /v1 family: OpenAI's shape, ChatMiddleware's own words for an empty conversation.
+      for (const [path, body, message] of [
+        ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[]}`, "[] is too short - 'messages'"],
+        ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[{"role":"user","content":"x"}],"max_tokens":"9"}`, "json: cannot unmarshal string into Go struct field ChatCompletionRequest.max_tokens of type int"],
+        ["/v1/completions", `{"model":"gemma3:4b","prompt":["a","b"]}`, "json: cannot unmarshal array into Go struct field CompletionRequest.prompt of type string"]
+      ] as const) {
+        const refused = yield* errorOf(yield* postJson(`${foreman.url}${path}`, body))
+        expect([body, refused]).toEqual([body, { status: 400, body: { error: { message, type: "invalid_request_error", param: null, code: null } } }])
+      }
+      const stats = yield* foreman.sim.stats
+      // Nothing reached the target, so nothing was loaded for them either.
+      expect(Object.keys(stats.calls).filter((call) => call.startsWith("POST"))).toEqual([])
     }).pipe(Effect.scoped))
 
   it.live("404 for an unknown model, after one re-poll that finds models pulled since", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ env: { FOREMAN_POLL_INTERVAL: "1h" } })
       const missing = yield* errorOf(yield* postJson(`${foreman.url}/api/chat`, { ...chat, model: "nope:7b" }))
-      expect(missing).toEqual({ status: 404, body: { error: `model "nope:7b" not found, try pulling it first` } })
+      expect(missing).toEqual({ status: 404, body: { error: `model 'nope:7b' not found` } })
 
       yield* foreman.sim.setModels(["llama3.2:1b", "fresh:1b"])
       const fresh = yield* postJson(`${foreman.url}/api/chat`, { ...chat, model: "fresh:1b" })

@@ -78,7 +78,7 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
             onRight: Effect.succeed
           })
           if (!(yield* inventory.ensureInstalled(fields.model))) {
-            return yield* new ModelNotFound({ error: `model "${fields.model}" not found, try pulling it first` })
+            return yield* new ModelNotFound({ error: `model '${fields.model}' not found` })
           }
           const payload = !fields.hasKeepAlive && Option.isSome(config.keepAlive)
             ? withKeepAlive(text, config.keepAlive.value)

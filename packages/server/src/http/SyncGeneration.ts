@@ -111,7 +111,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         // line for the GPU, and no install is needed (ADR-0051).
         if (isCloudModel(model)) return yield* passthrough.forward({ body, openAi: api === "openai" })
         if (!(yield* inventory.ensureInstalled(model))) {
-          return wire.error(404, `model "${model}" not found, try pulling it first`)
+          return wire.error(404, `model '${model}' not found`)
         }
         const payload = wire.keepAlive && !fields.right.hasKeepAlive && Option.isSome(config.keepAlive)
           ? withKeepAlive(text, config.keepAlive.value)

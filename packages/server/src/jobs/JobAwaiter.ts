@@ -80,7 +80,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
       // The same checks as POST /jobs, in the same order: a refused request queues nothing.
       const { endpoint, hasKeepAlive, webhookUrl } = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
       if (!(yield* inventory.ensureInstalled(request.model))) {
-        return yield* new ModelNotFound({ error: `model "${request.model}" not found, try pulling it first` })
+        return yield* new ModelNotFound({ error: `model '${request.model}' not found` })
       }
       // A null keep_alive sets none, and a "Keep_Alive" sets one, as on the HTTP routes.
       const keepAlive = !hasKeepAlive && Option.isSome(config.keepAlive)

@@ -1,11 +1,11 @@
 import { isTerminal, JobAlreadyTerminal, type JobId, type JobState } from "@foreman/domain"
-import { Cause, Deferred, Duration, Effect, Either, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
+import { Cause, Deferred, Duration, Effect, Fiber, Metric, Option, Queue, Ref, Schedule, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { normalizeModel } from "../inventory/ModelName.js"
 import { ForemanMetrics, type UpstreamErrorKind } from "../metrics/ForemanMetrics.js"
 import { OllamaClient } from "../ollama/OllamaClient.js"
-import { readGenerationFields } from "../ollama/GenerationFields.js"
+import { readStreams } from "../ollama/GenerationFields.js"
 import { type ModelLoad, modelLoadFor } from "../ollama/ModelLoad.js"
 import { ConnectionError, type UpstreamHttpError } from "../ollama/OllamaErrors.js"
 import { targetPath } from "../ollama/WireApi.js"
@@ -93,9 +93,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
       })
 
     // A sync caller that streams has seen every chunk the moment it arrives; a buffered one has not.
-    const callerSeesChunks = (job: JobRecord) =>
-      job.mode === "sync" &&
-      Either.getOrElse(Either.map(readGenerationFields(job.payload, job.api, job.endpoint), (f) => f.stream), () => false)
+    const callerSeesChunks = (job: JobRecord) => job.mode === "sync" && readStreams(job.payload, job.api, job.endpoint)
 
     /** Streams the job's request to the target, publishing every chunk as it arrives. */
     const generate = (job: JobRecord, progress: { delivered: boolean }) =>

@@ -1,5 +1,6 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
+import { requestTypeProblem } from "./GoRequestTypes.js"
 import { keepAliveProblem } from "./KeepAlive.js"
 
 export interface GenerationFields {
@@ -70,8 +71,19 @@ export const parseRequestBody = (text: string): Either.Either<Record<string, unk
 }
 
 /**
- * Reads only the fields foreman acts on. The body itself travels to the target as the caller's
- * bytes, so unknown fields, `format` schemas and 20-digit integers survive untouched.
+ * Whether the answer streams: Ollama streams unless told not to, the OpenAI API only when asked.
+ * A native load or unload (nothing to generate) is answered as one JSON object whatever `stream` says.
+ */
+const streams = (body: Readonly<Record<string, unknown>>, api: JobApi, endpoint: JobEndpoint): boolean => {
+  const stream = fieldOf(body, "stream")
+  return api === "native" ? stream !== false && !nothingToGenerate(body, endpoint) : stream === true
+}
+
+/**
+ * Checks the body as Ollama does before it schedules anything, and reads only the fields foreman
+ * acts on. A body Ollama would refuse is refused here with its words, before it is queued: later,
+ * it would wait its turn and cost the target a model load first. The body itself travels to the
+ * target as the caller's bytes, so unknown fields, `format` schemas and 20-digit integers survive.
  */
 export const generationFields = (
   body: Readonly<Record<string, unknown>>,
@@ -80,27 +92,29 @@ export const generationFields = (
 ): Either.Either<GenerationFields, string> => {
   const ambiguous = ambiguousField(body)
   if (ambiguous !== undefined) return Either.left(`"${ambiguous}" is given more than once, in different cases; give it once`)
-  const [model, stream, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "stream"), fieldOf(body, "keep_alive")]
-  if (model === undefined || model === null || model === "") return Either.left("model is required")
-  if (typeof model !== "string") return Either.left("model must be a string")
-  if (stream !== undefined && stream !== null && typeof stream !== "boolean") return Either.left("stream must be a boolean")
-  // What Ollama refuses before it loads anything; after the worker's load it would cost a swap.
+  const typeProblem = requestTypeProblem(body, api, endpoint)
+  if (typeProblem !== undefined) return Either.left(typeProblem)
+  // ChatMiddleware's own check, before the model is looked at.
+  if (api === "openai" && endpoint === "chat" && isEmpty(fieldOf(body, "messages"))) {
+    return Either.left("[] is too short - 'messages'")
+  }
+  const [model, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "keep_alive")]
+  // Ollama trims the name before it finds it empty.
+  if (typeof model !== "string" || model.trim() === "") return Either.left("model is required")
   if (api === "native") {
     const problem = keepAliveProblem(keepAlive) ?? topLogprobsProblem(fieldOf(body, "top_logprobs"))
     if (problem !== undefined) return Either.left(problem)
   }
-  // Ollama streams unless told not to, the OpenAI API only when asked. A native load or unload
-  // (nothing to generate) is answered as one JSON object whatever `stream` says.
-  return Either.right({
-    model,
-    stream: api === "native" ? stream !== false && !nothingToGenerate(body, endpoint) : stream === true,
-    hasKeepAlive: keepAlive !== undefined && keepAlive !== null
-  })
+  return Either.right({ model, stream: streams(body, api, endpoint), hasKeepAlive: keepAlive !== undefined && keepAlive !== null })
 }
 
 /** `parseRequestBody`, then `generationFields`. */
 export const readGenerationFields = (text: string, api: JobApi, endpoint: JobEndpoint): Either.Either<GenerationFields, string> =>
   Either.flatMap(parseRequestBody(text), (body) => generationFields(body, api, endpoint))
+
+/** Whether a stored job's answer streams: its body was checked when it was queued. */
+export const readStreams = (text: string, api: JobApi, endpoint: JobEndpoint): boolean =>
+  Either.getOrElse(Either.map(parseRequestBody(text), (body) => streams(body, api, endpoint)), () => false)
 
 /**
  * Adds `keep_alive` as the last field of the caller's JSON object without re-serialising it. Last,

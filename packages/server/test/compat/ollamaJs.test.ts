@@ -235,7 +235,7 @@ describe("ollama-js: errors and aborts", () => {
 
       // foreman's own wording for generations (by design; the target words it differently).
       const chat = yield* thrown(() => ollamaClients(foreman).viaForeman.chat({ model, messages: user("hi"), stream: false }))
-      expect(chat.message).toBe(`model "ghost:1b" not found, try pulling it first`)
+      expect(chat.message).toBe(`model 'ghost:1b' not found`)
 
       // foreman rejected its own generations before the target saw them: only the direct calls got there.
       const stats = yield* foreman.sim.stats

@@ -103,7 +103,7 @@ describe("JobAwaiter (foreman embedded in a program)", () => {
       const foreman = yield* startForeman()
       const error = yield* foreman.run(Effect.flatMap(JobAwaiter, (awaiter) =>
         Effect.flip(awaiter.submitAndAwait({ model: "no-such-model:7b", messages: [] }))))
-      expect(error).toMatchObject({ _tag: "ModelNotFound", error: `model "no-such-model:7b" not found, try pulling it first` })
+      expect(error).toMatchObject({ _tag: "ModelNotFound", error: `model 'no-such-model:7b' not found` })
       expect(yield* storedJobs(foreman)).toEqual([])
     }).pipe(Effect.scoped))
 

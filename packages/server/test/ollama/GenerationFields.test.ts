@@ -27,7 +27,9 @@ describe("readGenerationFields", () => {
       Either.right({ model: "m", stream: true, hasKeepAlive: true })
     )
     expect(streams({ Messages: [] }, "chat")).toEqual(Either.right(false))
-    expect(readGenerationFields(`{"Stream":"no","model":"m"}`, "native", "chat")).toEqual(Either.left("stream must be a boolean"))
+    expect(readGenerationFields(`{"Stream":"no","model":"m"}`, "native", "chat")).toEqual(
+      Either.left("json: cannot unmarshal string into Go struct field ChatRequest.stream of type bool")
+    )
   })
 
   // JSON.parse keeps a repeated key where it first appeared; Go assigns in text order. Foreman read
@@ -43,6 +45,43 @@ describe("readGenerationFields", () => {
     expect(readGenerationFields("", "native", "chat")).toEqual(Either.left("missing request body"))
     expect(readGenerationFields("[1]", "native", "chat")).toEqual(Either.left("request body must be a JSON object"))
     expect(readGenerationFields(`{"stream":true}`, "native", "chat")).toEqual(Either.left("model is required"))
-    expect(readGenerationFields(`{"model":"m","stream":"yes"}`, "native", "chat")).toEqual(Either.left("stream must be a boolean"))
+    expect(readGenerationFields(`{"model":"  "}`, "native", "chat")).toEqual(Either.left("model is required"))
+  })
+
+  // Ollama refuses these while decoding, before it schedules a load; queued, they cost one.
+  const refusal = (body: string, api: "native" | "openai", endpoint: "chat" | "generate") =>
+    Either.match(readGenerationFields(body, api, endpoint), { onLeft: (problem) => problem, onRight: () => "accepted" })
+
+  it("refuses what Ollama's decoder refuses, in encoding/json's words", () => {
+    const cases: ReadonlyArray<readonly [string, "native" | "openai", "chat" | "generate", string]> = [
+      [`{"model":7}`, "native", "chat", "json: cannot unmarshal number into Go struct field ChatRequest.model of type string"],
+      [`{"model":"m","stream":"yes"}`, "native", "chat", "json: cannot unmarshal string into Go struct field ChatRequest.stream of type bool"],
+      [`{"model":"m","messages":"hi"}`, "native", "chat", "json: cannot unmarshal string into Go struct field ChatRequest.messages of type []api.Message"],
+      [`{"model":"m","messages":["hi"]}`, "native", "chat", "json: cannot unmarshal string into Go struct field ChatRequest.messages of type api.Message"],
+      [`{"model":"m","messages":[{"role":"user","Content":5}]}`, "native", "chat", "json: cannot unmarshal number into Go struct field ChatRequest.messages.content of type string"],
+      [`{"model":"m","messages":[{"role":"user","content":"x","images":["data:image/png;base64,AAAA"]}]}`, "native", "chat", "illegal base64 data at input byte 4"],
+      [`{"model":"m","prompt":5}`, "native", "generate", "json: cannot unmarshal number into Go struct field GenerateRequest.prompt of type string"],
+      [`{"model":"m","prompt":"x","context":[1,2.5]}`, "native", "generate", "json: cannot unmarshal number 2.5 into Go struct field GenerateRequest.context of type int"],
+      [`{"model":"m","prompt":"x","options":[1]}`, "native", "generate", "json: cannot unmarshal array into Go struct field GenerateRequest.options of type map[string]interface {}"],
+      [`{"model":"m","prompt":"x","think":"very"}`, "native", "generate", `invalid think value: "very" (must be "high", "medium", "low", "max", true, or false)`],
+      [`{"model":"m","prompt":"x","think":1}`, "native", "generate", `think must be a boolean or string ("high", "medium", "low", "max", true, or false)`],
+      [`{"model":"m","messages":[{"role":"user","content":"x"}],"tools":{}}`, "native", "chat", "json: cannot unmarshal object into Go struct field ChatRequest.tools of type api.Tools"],
+      [`{"model":"m","messages":[]}`, "openai", "chat", "[] is too short - 'messages'"],
+      [`{"model":"m"}`, "openai", "chat", "[] is too short - 'messages'"],
+      [`{"model":"m","messages":[{"role":"user","content":"x"}],"max_tokens":"9"}`, "openai", "chat", "json: cannot unmarshal string into Go struct field ChatCompletionRequest.max_tokens of type int"],
+      [`{"model":"m","prompt":["a","b"]}`, "openai", "generate", "json: cannot unmarshal array into Go struct field CompletionRequest.prompt of type string"]
+    ]
+    for (const [body, api, endpoint, problem] of cases) expect([body, refusal(body, api, endpoint)]).toEqual([body, problem])
+  })
+
+  it("accepts what Go's decoder takes: null anywhere, any case, content parts on /v1, valid base64", () => {
+    const cases: ReadonlyArray<readonly [string, "native" | "openai", "chat" | "generate"]> = [
+      [`{"model":"m","messages":null,"stream":null,"options":null,"think":null,"images":null}`, "native", "chat"],
+      [`{"model":"m","Messages":[{"ROLE":"user","content":"x","images":["aGk=","aGk\\ny"]}],"think":"high","tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}]}`, "native", "chat"],
+      [`{"model":"m","prompt":"x","context":[1,2],"raw":true,"format":{"type":"object"},"options":{"temperature":0.2},"think":false}`, "native", "generate"],
+      [`{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"x"}]}],"temperature":1,"stop":["a"],"stream_options":{"include_usage":true}}`, "openai", "chat"],
+      [`{"model":"m","prompt":"x","logprobs":2,"unknown":{"deep":[1]}}`, "openai", "generate"]
+    ]
+    for (const [body, api, endpoint] of cases) expect([body, refusal(body, api, endpoint)]).toEqual([body, "accepted"])
   })
 })
