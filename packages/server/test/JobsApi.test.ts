@@ -184,6 +184,16 @@ describe("async jobs API", () => {
       const running = yield* submit(foreman.url, chatJob("still going"))
       const followed = yield* sseEvents(yield* get(`${foreman.url}/jobs/${running}/events`, { headers: { "last-event-id": "01ARZ3NDEKTSV4RRFFQ69G5FAV" } }))
       expect(followed.map((e) => e.state).at(-1)).toBe("done")
+      // Only this job's own final event proves its end was seen: not another job's final event
+      // (minted after this one finished), nor an id from the far future.
+      for (const other of [followed.at(-1)?.event_id ?? "", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"]) {
+        const notOurs = yield* sseEvents(yield* get(`${foreman.url}/jobs/${id}/events`, { headers: { "last-event-id": other } }))
+        expect([other, notOurs.map((e) => e.state)]).toEqual([other, ["done"]])
+      }
+      // Every sending of a finished job's final state carries the one id that ends reconnects.
+      expect(after[0]?.event_id).toBe(events.at(-1)?.event_id)
+      const lowerCase = yield* get(`${foreman.url}/jobs/${id}/events`, { headers: { "last-event-id": ` ${(after[0]?.event_id ?? "").toLowerCase()} ` } })
+      expect(lowerCase.status).toBe(204)
     }).pipe(Effect.scoped))
 
   // A restart cancels the sync jobs whose callers it cut off without a new event, so the job's last

@@ -12,21 +12,17 @@ const frame = (event: JobEvent) => encoder.encode(`id: ${event.event_id}\nevent:
 // A comment line now and then keeps proxies from closing a connection that is quiet while queued.
 const heartbeat = Stream.repeatEffectWithSchedule(Effect.succeed(encoder.encode(": keep-alive\n\n")), Schedule.spaced(Duration.seconds(15)))
 
-const ulid = /^[0-9A-HJKMNP-TV-Z]{26}$/
-
 /**
- * Whether the client's Last-Event-ID is the job's terminal event, or an event (a snapshot) minted
- * after the job finished. The terminal event is minted in the millisecond the job finished, so the
- * time alone cannot tell it from a `working` event of that millisecond. The job's last event id is
- * the terminal one only if minted then: a sync job cancelled by a restart keeps its `working`
- * event's id. Anything not a ULID proves nothing was seen.
+ * The id a finished job's final state is sent with, whenever it is sent: the terminal event's
+ * own id when the job's last event is it (minted no earlier than the job finished), else (a sync
+ * job a restart cancelled keeps its `working` event's id) one made from the finish time and the
+ * job's own randomness. So a Last-Event-ID proves the client saw this job's end only when it is
+ * exactly that id; another job's, a made-up or a future one proves nothing.
  */
-const sawEventOf = (lastEventId: string, lastJobEventId: string | null, finishedAt: number): boolean => {
-  const id = lastEventId.trim().toUpperCase()
-  const finished = ulidTimePrefix(finishedAt)
-  const isTerminal = id === lastJobEventId && id.slice(0, 10) >= finished
-  return ulid.test(id) && (isTerminal || id.slice(0, 10) > finished)
-}
+const finalEventId = (job: { readonly id: string; readonly eventId: string | null; readonly finishedAt: number }): string =>
+  job.eventId !== null && job.eventId.slice(0, 10) >= ulidTimePrefix(job.finishedAt)
+    ? job.eventId
+    : `${ulidTimePrefix(job.finishedAt)}${job.id.slice(10)}`
 
 /**
  * GET /jobs/{id}/events: Server-Sent Events carrying the job's state events — the current state
@@ -42,8 +38,8 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
     /**
      * `lastEventId`: the Last-Event-ID a browser's EventSource sends when it reconnects after the
      * stream closed. A finished job is answered 204, the one answer that stops EventSource
-     * reconnecting (every 3 s, for ever), once the client has the terminal event or one minted
-     * after it; one that lost the connection before the end gets the final state first.
+     * reconnecting (every 3 s, for ever), once the client has the job's final event
+     * (`finalEventId`); one that lost the connection before the end gets the final state first.
      */
     const open = (id: JobId, lastEventId?: string) =>
       Effect.gen(function*() {
@@ -53,13 +49,13 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
         const queue = yield* events.subscribe(id).pipe(Scope.extend(scope))
         const closeOnError = <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.tapErrorCause(effect, () => Scope.close(scope, Exit.void))
         const job = yield* store.get(id).pipe(closeOnError)
-        const sawTheEnd = lastEventId !== undefined && job.finishedAt !== null && sawEventOf(lastEventId, job.eventId, job.finishedAt)
-        if (isTerminal(job.state) && sawTheEnd) {
+        const finalId = job.finishedAt === null ? undefined : finalEventId({ ...job, finishedAt: job.finishedAt })
+        if (isTerminal(job.state) && finalId !== undefined && lastEventId?.trim().toUpperCase() === finalId) {
           yield* Scope.close(scope, Exit.void)
           return HttpServerResponse.empty({ status: 204 })
         }
         const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id).pipe(closeOnError) : []
-        const current = jobEventBody(snapshotId(), job, null, artifacts)
+        const current = jobEventBody(isTerminal(job.state) && finalId !== undefined ? finalId : snapshotId(), job, null, artifacts)
         const changes = Stream.fromQueue(queue).pipe(
           Stream.filterMap((signal: JobSignal) =>
             signal._tag === "State" && signal.change.job.updatedAt >= job.updatedAt &&

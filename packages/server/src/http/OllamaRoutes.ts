@@ -12,6 +12,20 @@ type Method = "GET" | "HEAD" | "POST" | "DELETE"
 const methodNotAllowed = Effect.succeed(ollamaError(405, "method not allowed"))
 const openAiMethodNotAllowed = Effect.succeed(openAiError(405, "method not allowed"))
 
+// Ollama's newer generation routes. foreman does not queue them yet (ADR-0053), and passing them
+// through would run generations beside the worker's on the one GPU: a clear 404 in the caller's
+// own error shape instead of a bare "404 page not found" (a 5xx would be retried by the SDKs).
+const alternatives = "use /v1/chat/completions or /api/chat, which foreman queues"
+const notQueuedYet = (path: string) =>
+  Effect.succeed(openAiError(404, `foreman does not serve ${path} yet; ${alternatives}`))
+const anthropicNotQueuedYet = Effect.succeed(HttpServerResponse.text(
+  JSON.stringify({
+    type: "error",
+    error: { type: "not_found_error", message: `foreman does not serve /v1/messages (Anthropic's API) yet; ${alternatives}` }
+  }),
+  { status: 404, contentType: jsonContentType }
+))
+
 /**
  * The native Ollama surface and its OpenAI-compatible /v1 twin, registered as raw routes beside
  * foreman's HttpApi. /v1 generations are queued like native ones; the rest passes through to the
@@ -48,7 +62,10 @@ export const OllamaRoutesLive = HttpApiBuilder.Router.use((router) =>
       ["/v1/completions", { POST: generation.handle("generate", "openai") }],
       ["/v1/embeddings", { POST: passthrough.forward({ openAi: true, refreshUnlessResident: true }) }],
       ["/v1/models", { GET: passthrough.forward({ openAi: true }) }],
-      ["/v1/models/:model", { GET: passthrough.forward({ openAi: true }) }]
+      ["/v1/models/:model", { GET: passthrough.forward({ openAi: true }) }],
+      ["/v1/responses", { POST: notQueuedYet("/v1/responses") }],
+      ["/v1/audio/transcriptions", { POST: notQueuedYet("/v1/audio/transcriptions") }],
+      ["/v1/messages", { POST: anthropicNotQueuedYet }]
     ]
 
     for (const [path, handlers] of routes) {

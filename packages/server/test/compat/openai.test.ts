@@ -92,6 +92,34 @@ describe("the openai client through /v1", () => {
       expect(yield* rejection(viaForeman.models.retrieve("ghost:1b"))).toEqual(yield* rejection(direct.models.retrieve("ghost:1b")))
     }).pipe(Effect.scoped))
 
+  // Ollama's newer routes: not queued yet (ADR-0053). A clear 404 the SDKs do not retry, in the
+  // caller's own error shape, not a bare "404 page not found"; nothing reaches the target.
+  it.live("/v1/responses, /v1/messages and /v1/audio/transcriptions are refused with a clear 404, not passed through", () =>
+    Effect.gen(function*() {
+      const foreman = yield* startForeman()
+      const { viaForeman } = clients(foreman)
+      const responses = yield* Effect.promise(() =>
+        viaForeman.responses.create({ model: "llama3.2:1b", input: "hi" }).then(() => undefined, (error: unknown) => error)
+      )
+      expect(responses).toBeInstanceOf(OpenAI.NotFoundError)
+      expect(responses instanceof OpenAI.APIError ? responses.message : "").toContain("foreman does not serve /v1/responses yet")
+      const post = (path: string) =>
+        Effect.promise(() =>
+          fetch(`${foreman.url}${path}`, { method: "POST", body: JSON.stringify({ model: "llama3.2:1b", messages, max_tokens: 9 }) })
+            .then(async (r) => ({ status: r.status, body: await r.json() as unknown }))
+        )
+      expect(yield* post("/v1/messages")).toEqual({
+        status: 404,
+        body: { type: "error", error: { type: "not_found_error", message: expect.stringContaining("foreman does not serve /v1/messages") } }
+      })
+      expect(yield* post("/v1/audio/transcriptions")).toEqual({
+        status: 404,
+        body: { error: expect.objectContaining({ type: "not_found_error", message: expect.stringContaining("/v1/audio/transcriptions") }) }
+      })
+      const stats = yield* foreman.sim.stats
+      expect(Object.keys(stats.calls).filter((call) => call.startsWith("POST"))).toEqual([])
+    }).pipe(Effect.scoped))
+
   it.live("/v1 generations are queued jobs: one at a time beside native ones, listed with api openai", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman({ sim: { tokenDelayMs: 5 } })
