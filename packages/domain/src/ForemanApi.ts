@@ -7,6 +7,7 @@ import { Schema } from "effect"
 import { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge, Unauthorized } from "./ApiErrors.js"
 import { Health } from "./Health.js"
 import { JobList, JobView, SubmitAccepted, SubmitJob } from "./JobView.js"
+import { withoutDecodeErrors } from "./OpenApiCleanup.js"
 
 export class HealthGroup extends HttpApiGroup.make("health").add(
   HttpApiEndpoint.get("healthz", "/healthz").addSuccess(Health)
@@ -60,7 +61,8 @@ export class JobsGroup extends HttpApiGroup.make("jobs")
   .add(
     HttpApiEndpoint.get("artifact", "/jobs/:id/artifacts/:name")
       .setPath(Schema.Struct({ id: Schema.String, name: Schema.String }))
-      .addSuccess(HttpApiSchema.Uint8Array())
+      // The artifact's own content type (`completion`: text/plain; charset=utf-8).
+      .addSuccess(HttpApiSchema.Uint8Array({ contentType: "*/*" }))
       .addError(BadRequest)
       .addError(JobNotFound)
   )
@@ -83,4 +85,5 @@ export class ForemanApi extends HttpApi.make("foreman")
   .add(MetricsGroup)
   .annotate(OpenApi.Title, "foreman")
   .annotate(OpenApi.Description, "A queued, observable job endpoint in front of one Ollama server.")
+  .annotate(OpenApi.Transform, withoutDecodeErrors)
 {}
