@@ -17,8 +17,9 @@ export class Jobs extends Effect.Service<Jobs>()("foreman/Jobs", {
     const store = yield* Store
     const intake = yield* JobIntake
     const worker = yield* Worker
-    // Monotonic so two jobs submitted in the same millisecond still sort in submission order.
-    const nextUlid = monotonicUlid()
+    // Monotonic so two jobs submitted in the same millisecond still sort in submission order, and
+    // after every job already stored, whatever the clock says.
+    const nextUlid = monotonicUlid(store.newestJobId ?? undefined)
     const toJobId = Schema.decodeSync(JobId)
 
     /** A fresh id, taken before submitting so a caller can subscribe to the job's events first. */

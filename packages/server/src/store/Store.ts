@@ -63,7 +63,15 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const one = (rows: ReadonlyArray<unknown>) =>
       rows.length === 0 ? Effect.succeedNone : Effect.asSome(Effect.orDie(decodeJob(rows[0])))
 
-    const nextEventId = monotonicUlid()
+    // The newest ids stored (both primary keys: no scan). Job ids order the queue and outbox event
+    // ids a job's webhooks, so ids minted from here on sort after them even when the clock stepped
+    // back across the restart (MonotonicUlid.ts).
+    const newest = yield* sql`SELECT (SELECT max(id) FROM jobs) AS job, (SELECT max(event_id) FROM webhook_outbox) AS event`.pipe(
+      Effect.flatMap(Schema.decodeUnknown(Schema.Tuple(Schema.Struct({ job: Schema.NullOr(Schema.String), event: Schema.NullOr(Schema.String) })))),
+      Effect.map(([row]) => row),
+      Effect.orDie
+    )
+    const nextEventId = monotonicUlid(newest.event ?? undefined)
 
     /**
      * A write of more than one statement (a state change with artifacts) runs in a transaction; a
@@ -345,6 +353,8 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const queuedByModel = sql<{ readonly model: string; readonly n: number }>`SELECT model, n FROM job_counts WHERE state = 'queued'`
 
     return {
+      /** The newest job id stored when the store opened: new job ids must sort after it. */
+      newestJobId: newest.job,
       countByState,
       queuedByModel,
       get,

@@ -120,6 +120,15 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
         WHERE event_id = ${eventId}`
     })
 
+    /**
+     * Makes every retry due later than `latest` due at `now`. Retry times are wall-clock times:
+     * a clock that stepped back across a restart would otherwise hold them back by the step.
+     */
+    const retryFarOffNow = Effect.fn("WebhookOutbox.retryFarOffNow")(function*(now: number, latest: number) {
+      yield* sql`UPDATE webhook_outbox INDEXED BY webhook_outbox_receiver SET next_attempt_at = ${now}
+        WHERE status = 'pending' AND next_attempt_at > ${latest}`
+    })
+
     /** Gives up on an event: the row stays (for inspection) and the job's next event may go. */
     const giveUp = Effect.fn("WebhookOutbox.giveUp")(function*(eventId: string, attempts: number, error: string) {
       const now = Date.now()
@@ -158,6 +167,6 @@ export class WebhookOutbox extends Effect.Service<WebhookOutbox>()("foreman/Webh
       )
     })
 
-    return { due, withPayloads, delivered, retryLater, giveUp, pendingCount, counts, sweep } as const
+    return { due, withPayloads, delivered, retryLater, retryFarOffNow, giveUp, pendingCount, counts, sweep } as const
   })
 }) {}

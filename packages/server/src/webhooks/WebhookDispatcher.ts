@@ -131,6 +131,12 @@ export class WebhookDispatcher extends Effect.Service<WebhookDispatcher>()("fore
     // receiver's connection is never reused, and a stale idle one is retried on a fresh socket.
     const agents = yield* makeAgents({ keepAlive: true })
     const policy = yield* WebhookPolicy
+    // No wait is longer than the cap, so a retry further off than that was scheduled by a clock
+    // that has since stepped back (NTP, a restored VM): it is due now instead.
+    const startedAt = yield* Clock.currentTimeMillis
+    yield* outbox.retryFarOffNow(startedAt, startedAt + Duration.toMillis(webhookBackoffCap)).pipe(
+      Effect.catchAllCause((cause) => Effect.logWarning("could not bring far-off webhook retries forward", cause))
+    )
     const attemptTimeoutMs = Duration.toMillis(policy.attemptTimeout)
     const timedOut = new WebhookDeliveryError({
       reason: `receiver did not answer within ${Duration.format(policy.attemptTimeout)}`,
