@@ -167,6 +167,9 @@ describe("async jobs API", () => {
 
       const after = yield* sseEvents(yield* get(`${foreman.url}/jobs/${id}/events`))
       expect(after.map((e) => e.state)).toEqual(["done"])
+      // The final state sent later is the one sent live: the small completion inline, as there.
+      expect(after[0]?.artifacts).toEqual(events.at(-1)?.artifacts)
+      expect(after[0]?.artifacts?.[0]).toMatchObject({ name: "completion", encoding: "utf-8", data: "llama3.2:1b answers: watch me" })
       // A browser's EventSource reconnects (with Last-Event-ID) whenever a stream closes; only a 204
       // stops it. One that lost the stream before the end gets the final state first; one holding
       // an event minted after the end gets the 204. A job still running is followed as usual.

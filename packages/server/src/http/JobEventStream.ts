@@ -6,6 +6,7 @@ import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Worker } from "../jobs/Worker.js"
 import { jobEventBody } from "../store/JobEventBody.js"
 import { Store } from "../store/Store.js"
+import { inlinedArtifacts } from "./JobViews.js"
 
 const encoder = new TextEncoder()
 const frame = (event: JobEvent) => encoder.encode(`id: ${event.event_id}\nevent: state\ndata: ${JSON.stringify(event)}\n\n`)
@@ -54,7 +55,7 @@ export class JobEventStream extends Effect.Service<JobEventStream>()("foreman/Jo
           yield* Scope.close(scope, Exit.void)
           return HttpServerResponse.empty({ status: 204 })
         }
-        const artifacts = isTerminal(job.state) ? yield* store.listArtifacts(job.id).pipe(closeOnError) : []
+        const artifacts = isTerminal(job.state) ? yield* inlinedArtifacts(store, job).pipe(closeOnError) : []
         const current = jobEventBody(isTerminal(job.state) && finalId !== undefined ? finalId : snapshotId(), job, null, artifacts)
         const changes = Stream.fromQueue(queue).pipe(
           Stream.filterMap((signal: JobSignal) =>

@@ -22,15 +22,21 @@ export const jobSummary = (job: JobRecord): JobSummary => ({
   state_webhook_url: job.webhookUrl
 })
 
+/** A job's artifacts, those small enough to inline with their bytes: as the terminal event has them. */
+export const inlinedArtifacts = (store: Store, job: JobRecord) =>
+  Effect.flatMap(store.listArtifacts(job.id), (metas) =>
+    Effect.forEach(metas, (meta) =>
+      meta.size > inlineArtifactLimit
+        ? Effect.succeed(meta)
+        : Effect.map(store.getArtifact(job.id, meta.name), (found) => ({
+          ...meta,
+          data: Option.getOrUndefined(Option.map(found, (a) => a.data))
+        }))))
+
 /** The full view of a job: its queue position while queued, its result and its artifacts. */
 export const jobView = (store: Store, job: JobRecord, resident: string | null) =>
   Effect.gen(function*() {
-    const metas = yield* store.listArtifacts(job.id)
-    const artifacts = yield* Effect.forEach(metas, (meta) =>
-      meta.size > inlineArtifactLimit
-        ? Effect.succeed(artifactRef(job.id, meta))
-        : Effect.map(store.getArtifact(job.id, meta.name), (found) =>
-          artifactRef(job.id, { ...meta, data: Option.getOrUndefined(Option.map(found, (a) => a.data)) })))
+    const artifacts = (yield* inlinedArtifacts(store, job)).map((artifact) => artifactRef(job.id, artifact))
     const view: JobView = {
       ...jobSummary(job),
       queue_position: yield* store.queuePosition(job, resident),
