@@ -63,7 +63,9 @@ describe("native errors in Ollama's shape", () => {
       for (const [path, body, message] of [
         ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[]}`, "[] is too short - 'messages'"],
         ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[{"role":"user","content":"x"}],"max_tokens":"9"}`, "json: cannot unmarshal string into Go struct field ChatCompletionRequest.max_tokens of type int"],
-        ["/v1/completions", `{"model":"gemma3:4b","prompt":["a","b"]}`, "json: cannot unmarshal array into Go struct field CompletionRequest.prompt of type string"]
+        ["/v1/completions", `{"model":"gemma3:4b","prompt":["a","b"]}`, "json: cannot unmarshal array into Go struct field CompletionRequest.prompt of type string"],
+        // The OpenAI layer's conversion: an image by URL, as OpenAI's own API takes it.
+        ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"https://example.test/cat.png"}}]}]}`, "image URLs are not currently supported, please use base64 encoded data instead"]
       ] as const) {
         const refused = yield* errorOf(yield* postJson(`${foreman.url}${path}`, body))
         expect([body, refused]).toEqual([body, { status: 400, body: { error: { message, type: "invalid_request_error", param: null, code: null } } }])

@@ -1,28 +1,14 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
+import { fieldOf, isObject } from "./GoFields.js"
 import { requestTypeProblem } from "./GoRequestTypes.js"
 import { keepAliveProblem } from "./KeepAlive.js"
+import { openAiChatProblem, openAiCompletionProblem } from "./OpenAiConversion.js"
 
 export interface GenerationFields {
   readonly model: string
   readonly stream: boolean
   readonly hasKeepAlive: boolean
-}
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/**
- * A field as Ollama's Go decoder reads it: keys match the field's name in any case
- * (`"Stream"` sets `stream`). A key repeated in one spelling keeps its last value, in JSON.parse
- * as in Go; `generationFields` refuses two spellings of one field, whose order JSON.parse loses.
- */
-export const fieldOf = (body: Readonly<Record<string, unknown>>, name: string): unknown => {
-  if (name in body) return body[name]
-  for (const key of Object.keys(body)) {
-    if (key.toLowerCase() === name) return body[key]
-  }
-  return undefined
 }
 
 /** The fields foreman reads from a generation's body: each must be spelled one way only. */
@@ -94,9 +80,11 @@ export const generationFields = (
   if (ambiguous !== undefined) return Either.left(`"${ambiguous}" is given more than once, in different cases; give it once`)
   const typeProblem = requestTypeProblem(body, api, endpoint)
   if (typeProblem !== undefined) return Either.left(typeProblem)
-  // ChatMiddleware's own check, before the model is looked at.
-  if (api === "openai" && endpoint === "chat" && isEmpty(fieldOf(body, "messages"))) {
-    return Either.left("[] is too short - 'messages'")
+  // ChatMiddleware's own checks and its conversion's, before the model is looked at.
+  if (api === "openai") {
+    if (endpoint === "chat" && isEmpty(fieldOf(body, "messages"))) return Either.left("[] is too short - 'messages'")
+    const conversion = endpoint === "chat" ? openAiChatProblem(body) : openAiCompletionProblem(body)
+    if (conversion !== undefined) return Either.left(conversion)
   }
   const [model, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "keep_alive")]
   // Ollama trims the name before it finds it empty.

@@ -184,7 +184,7 @@ const wellFormedBase64 = /^(?:[A-Za-z0-9+/\r\n]*)(?:=[\r\n]*){0,2}$/
  * byte outside the alphabet, or for a bad length or padding the byte where the last quantum
  * starts. Go skips `\r` and `\n`.
  */
-const base64Problem = (text: string): number | undefined => {
+export const base64Problem = (text: string): number | undefined => {
   if (wellFormedBase64.test(text) && text.replace(/[\r\n]/g, "").length % 4 === 0) return undefined
   let count = 0
   let padding = 0

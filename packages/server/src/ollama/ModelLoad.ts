@@ -1,6 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Option } from "effect"
-import { fieldOf, isObject, nothingToGenerate } from "./GenerationFields.js"
+import { nothingToGenerate } from "./GenerationFields.js"
+import { fieldOf, isObject } from "./GoFields.js"
 import { isZeroKeepAlive } from "./KeepAlive.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */

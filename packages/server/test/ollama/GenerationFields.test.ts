@@ -74,6 +74,34 @@ describe("readGenerationFields", () => {
     for (const [body, api, endpoint, problem] of cases) expect([body, refusal(body, api, endpoint)]).toEqual([body, problem])
   })
 
+  // openai.FromChatRequest / FromCompleteRequest refuse these while converting, still before any load.
+  it("refuses what Ollama's OpenAI layer cannot convert, in its words", () => {
+    const chat = (message: object, extra = "") => `{"model":"m","messages":[${JSON.stringify(message)}]${extra}}`
+    const cases: ReadonlyArray<readonly [string, "chat" | "generate", string]> = [
+      [chat({ role: "user", content: [{ type: "image_url", image_url: { url: "https://example.test/cat.png" } }] }), "chat", "image URLs are not currently supported, please use base64 encoded data instead"],
+      [chat({ role: "user", content: [{ type: "image_url", image_url: "data:image/gif;base64,R0lG" }] }), "chat", "invalid image input"],
+      [chat({ role: "user", content: [{ type: "image_url", image_url: { url: "data:image/png;base64,not base64!" } }] }), "chat", "invalid image input"],
+      [chat({ role: "user", content: [{ type: "video", video: "x" }] }), "chat", "invalid message format"],
+      [chat({ role: "user", content: [{ type: "text", text: 5 }] }), "chat", "invalid message format"],
+      [chat({ role: "user", content: [{ type: "input_audio", input_audio: { format: "wav" } }] }), "chat", "invalid input_audio format: missing data"],
+      [chat({ role: "user", content: [{ type: "input_audio", input_audio: { data: "a*b" } }] }), "chat", "invalid input_audio base64 data: illegal base64 data at input byte 1"],
+      [chat({ role: "user" }), "chat", "invalid message content type: <nil>"],
+      [chat({ role: "user", content: 5 }), "chat", "invalid message content type: float64"],
+      [chat({ role: "assistant", content: "", tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: "{not json" } }] }), "chat", "invalid tool call arguments"],
+      [chat({ role: "user", content: "x" }, `,"reasoning_effort":"extreme"`), "chat", `invalid reasoning value: "extreme" (must be "minimal", "low", "medium", "high", "xhigh", "ultra", "max", or "none")`],
+      [`{"model":"m","prompt":"x","stop":["a",1]}`, "generate", "invalid type for 'stop' field: float64"]
+    ]
+    for (const [body, endpoint, problem] of cases) expect([body, refusal(body, "openai", endpoint)]).toEqual([body, problem])
+    // What it converts: base64 images with a known or a blank type, tool calls without content.
+    const fine: ReadonlyArray<readonly [string, "chat" | "generate"]> = [
+      [chat({ role: "user", content: [{ type: "text", text: "x" }, { type: "image_url", image_url: { url: "data:image/png;base64,aGk=" } }, { type: "image_url", image_url: "data:;base64,aGk=" }] }), "chat"],
+      [chat({ role: "assistant", tool_calls: [{ id: "1", type: "function", function: { name: "f", arguments: "{\"a\":1}" } }] }), "chat"],
+      [chat({ role: "user", content: "x" }, `,"reasoning":{"effort":"xhigh"},"reasoning_effort":"bogus"`), "chat"],
+      [`{"model":"m","prompt":"x","stop":"a"}`, "generate"]
+    ]
+    for (const [body, endpoint] of fine) expect([body, refusal(body, "openai", endpoint)]).toEqual([body, "accepted"])
+  })
+
   it("accepts what Go's decoder takes: null anywhere, any case, content parts on /v1, valid base64", () => {
     const cases: ReadonlyArray<readonly [string, "native" | "openai", "chat" | "generate"]> = [
       [`{"model":"m","messages":null,"stream":null,"options":null,"think":null,"images":null}`, "native", "chat"],
