@@ -19,15 +19,17 @@ export interface CliOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Piped to the process; without it stdin is closed (read as empty, never a TTY). */
   readonly stdin?: string
+  /** Run as this user (the test must be root to switch). */
+  readonly user?: { readonly uid: number; readonly gid: number }
 }
 
 // The CLI must not pick up a FOREMAN_* of whoever runs the tests.
 const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FOREMAN_")))
 
 /** `<file> <args>` as a real process: its exit code, stdout and stderr once it has exited. */
-const run = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, stdin: string) =>
+const run = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, stdin: string, user: CliOptions["user"] = undefined) =>
   Effect.async<CliRun>((resume) => {
-    const child = spawn(file, [...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+    const child = spawn(file, [...args], { env, stdio: ["pipe", "pipe", "pipe"], ...user })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
@@ -40,15 +42,16 @@ const run = (file: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, 
   })
 
 /** `node <args>` as a real process: its exit code, stdout and stderr once it has exited. */
-export const nodeRun = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), stdin = "") =>
-  run(process.execPath, args, env, stdin)
+export const nodeRun = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = cleanEnv(), stdin = "", user: CliOptions["user"] = undefined) =>
+  run(process.execPath, args, env, stdin, user)
 
 /** `foreman <args>` as a real process: its exit code, stdout and stderr once it has exited. */
 export const foremanCli = (args: ReadonlyArray<string>, options: CliOptions = {}) =>
   nodeRun(
     [bin, ...args],
     { ...cleanEnv(), ...(options.url === undefined ? {} : { FOREMAN_URL: options.url }), ...options.env },
-    options.stdin ?? ""
+    options.stdin ?? "",
+    options.user
   )
 
 /** A command line run by a POSIX shell (`/bin/sh -c`), where `foreman` is this CLI: what a user pasting it gets. */

@@ -23,12 +23,22 @@ export class DatabaseLocked extends Data.TaggedError("DatabaseLocked")<{ readonl
   }
 }
 
-/** FOREMAN_DB_PATH names a file SQLite cannot open: in a missing directory, a directory, unwritable. */
+/** FOREMAN_DB_PATH names a file SQLite cannot open or write: in a missing directory, a directory, read-only. */
 export class DatabaseUnopenable extends Data.TaggedError("DatabaseUnopenable")<{ readonly path: string; readonly reason: string }> {
   override get message() {
     return `cannot open the database ${this.path}: ${this.reason}; fix it or set FOREMAN_DB_PATH to another file`
   }
 }
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and then reads, locks and even
+ * migrates an up-to-date database: only a write tells. Rewriting `user_version` (foreman does not
+ * use it) with the value it has is the smallest one.
+ */
+const provesWritable = (sql: SqlClient.SqlClient) =>
+  sql.unsafe<{ readonly userVersion: number }>("PRAGMA user_version").pipe(
+    Effect.flatMap((rows) => sql.unsafe(`PRAGMA user_version = ${rows[0]?.userVersion ?? 0}`))
+  )
 
 // EXCLUSIVE locking mode makes SQLite keep its file lock for the life of the connection, and the
 // operating system drops it when the process dies, so a SIGKILLed daemon never leaves a stale lock.
@@ -44,7 +54,7 @@ const holdExclusiveLock = (path: string, synchronous: SqliteSynchronous) =>
     yield* sql.unsafe("PRAGMA locking_mode = EXCLUSIVE")
     yield* sql.unsafe("PRAGMA foreign_keys = ON")
     yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
-    yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(sql.unsafe("COMMIT")))
+    yield* sql.unsafe("BEGIN EXCLUSIVE").pipe(Effect.zipRight(provesWritable(sql)), Effect.zipRight(sql.unsafe("COMMIT")))
   }).pipe(
     // SQLite opens any file lazily: one that is not a database fails here, at the first statement.
     Effect.mapError((error) => Option.getOrElse(openFailure(path, error.cause), () => error))
@@ -62,6 +72,8 @@ const openFailure = (path: string, cause: unknown): Option.Option<DatabaseLocked
   const code = Predicate.hasProperty(cause, "code") ? cause.code : undefined
   const reason = code === "SQLITE_CANTOPEN"
     ? "SQLite cannot open it (a directory, or not writable?)"
+    : typeof code === "string" && code.startsWith("SQLITE_READONLY")
+    ? "it is not writable (check the owner and mode of the file and its directory)"
     : code === "SQLITE_NOTADB"
     ? "it is not a SQLite database"
     : code === "SQLITE_CORRUPT"

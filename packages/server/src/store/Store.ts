@@ -257,9 +257,10 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
     const recover = Effect.fn("Store.recover")(function*() {
       return yield* sql.withTransaction(Effect.gen(function*() {
         const now = Date.now()
+        // Only a row that does not decode is a bug; a failed statement (a read-only database) is the
+        // caller's to report, so `foreman serve` says it in one line instead of a defect's stack.
         const interrupted = yield* sql`SELECT * FROM jobs WHERE mode = 'async' AND state IN ('loading', 'working') ORDER BY id`.pipe(
-          Effect.flatMap(decodeJobs),
-          Effect.orDie
+          Effect.flatMap((rows) => Effect.orDie(decodeJobs(rows)))
         )
         const resolved = yield* Effect.forEach(interrupted, (job) =>
           job.attempt >= job.maxAttempts
@@ -270,7 +271,7 @@ export class Store extends Effect.Service<Store>()("foreman/Store", {
             : transitionUnsafe(job.id, job.state, "queued", {}, []))
         const cancelled = yield* sql`UPDATE jobs SET state = 'cancelled', updated_at = ${now}, finished_at = ${now},
             error = 'foreman restarted while the caller waited; the caller is gone'
-          WHERE mode = 'sync' AND state IN ('queued', 'loading', 'working') RETURNING *`.pipe(Effect.flatMap(decodeJobs), Effect.orDie)
+          WHERE mode = 'sync' AND state IN ('queued', 'loading', 'working') RETURNING *`.pipe(Effect.flatMap((rows) => Effect.orDie(decodeJobs(rows))))
         return {
           requeued: resolved.filter((t) => t.job.state === "queued"),
           failed: resolved.filter((t) => t.job.state === "failed"),
