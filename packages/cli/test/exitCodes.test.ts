@@ -5,6 +5,7 @@ import { Effect, Fiber, Schedule } from "effect"
 import { spawn } from "node:child_process"
 import { writeFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
+import { createServer as createNetServer, type Socket } from "node:net"
 import { join } from "node:path"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
@@ -69,7 +70,7 @@ describe("exit codes", () => {
       expect(again.code, show(again)).toBe(1)
       expect(again.stderr).toContain("already cancelled")
       expect(ghost.code, show(ghost)).toBe(1)
-      expect(ghost.stderr).toContain(`model "ghost:1b" not found`)
+      expect(ghost.stderr).toContain(`model 'ghost:1b' not found`)
       expect(notFound.code, show(notFound)).toBe(1)
       expect(notFound.stderr).toContain("not found")
       // `job` still shows a failed job, then says so in its status.
@@ -155,6 +156,33 @@ describe("exit codes", () => {
         expect(run.stderr).toContain(`cannot reach foreman at ${url}`)
       }
     }), 180_000)
+
+  // It waited out undici's 300 s headers timeout, then said "Headers Timeout Error".
+  it.live("3: a daemon that takes the connection and never answers, after 30 s", () =>
+    Effect.gen(function*() {
+      const silent = yield* Effect.acquireRelease(
+        Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+          const sockets = new Set<Socket>()
+          const server = createNetServer((socket) => void sockets.add(socket))
+          server.listen(0, "127.0.0.1", () => {
+            const address = server.address()
+            const port = typeof address === "object" && address !== null ? address.port : 0
+            const close = () => {
+              for (const socket of sockets) socket.destroy()
+              server.close()
+            }
+            resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close }))
+          })
+        }),
+        ({ close }) => Effect.sync(close)
+      )
+      const run = yield* foremanCli(["health"], { url: silent.url }).pipe(
+        Effect.timeoutFail({ duration: "45 seconds", onTimeout: () => new Error("`foreman health` still waits after 45 s") })
+      )
+      expect(run.code, show(run)).toBe(3)
+      expect(run.stderr.split("\n")[0], show(run)).toBe(`foreman: cannot reach foreman at ${silent.url}: no answer within 30s`)
+    }).pipe(Effect.scoped), 90_000)
+
   // runMain stops a command on SIGINT or SIGTERM and exited 0: `foreman cancel $id && …` read an
   // interrupted cancel as done. A daemon (serve, sim) stopped that way has done what it was asked.
   it.live("130 or 143: a command stopped by Ctrl-C or SIGTERM while it waits on the daemon; 0 for a daemon stopped so", () =>

@@ -5,7 +5,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { BadRequest, ForemanApi, JobEvent, JobNotFound, type JobState, type SubmitJob } from "@foreman/domain"
 import { Duration, Effect, flow, Layer, Option, Schema, Stream } from "effect"
-import { DaemonError } from "./ClientErrors.js"
+import { DaemonError, DaemonUnreachable } from "./ClientErrors.js"
 import { type ClientOptions, ForemanClientConfig } from "./ForemanClientConfig.js"
 import { type EventsOptions, followJob, type WaitOptions } from "./followJob.js"
 import { recordAnswers, refineFailures, rejectedRequest } from "./httpFailures.js"
@@ -62,10 +62,17 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
       HttpClient.mapRequest(HttpClientRequest.prependUrl(config.url))
     )
     const refine = refineFailures(config.url)
+    // Every call here but the event stream (which has its own idle limit) is answered at once.
+    const answered = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      Effect.timeoutFail(effect, {
+        duration: config.requestTimeout,
+        onTimeout: () => new DaemonUnreachable({ url: config.url, error: `no answer within ${Duration.format(config.requestTimeout)}` })
+      })
 
     const health = api.health.healthz().pipe(
       Effect.catchTag("HttpApiDecodeError", rejectedRequest),
       refine,
+      answered,
       Effect.withSpan("ForemanClient.health")
     )
 
@@ -73,7 +80,8 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
       yield* checkPayload(payload)
       const accepted = yield* api.jobs.submit({ payload }).pipe(
         Effect.catchTag("HttpApiDecodeError", rejectedRequest),
-        refine
+        refine,
+        answered
       )
       return accepted.job_id
     })
@@ -87,7 +95,8 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
       })
       return yield* api.jobs.list({ urlParams }).pipe(
         Effect.catchTag("HttpApiDecodeError", rejectedRequest),
-        refine
+        refine,
+        answered
       )
     })
 
@@ -95,7 +104,8 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
       yield* checkJobId(id)
       return yield* api.jobs.get({ path: { id } }).pipe(
         Effect.catchTag("HttpApiDecodeError", rejectedRequest),
-        refine
+        refine,
+        answered
       )
     })
 
@@ -103,7 +113,8 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
       yield* checkJobId(id)
       return yield* api.jobs.cancel({ path: { id } }).pipe(
         Effect.catchTag("HttpApiDecodeError", rejectedRequest),
-        refine
+        refine,
+        answered
       )
     })
 
@@ -113,6 +124,7 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
         Effect.flatMap(HttpClientResponse.filterStatusOk),
         Effect.flatMap(HttpClientResponse.schemaBodyJson(schema)),
         refine,
+        answered,
         Effect.withSpan("ForemanClient.native", { attributes: { path } })
       )
 

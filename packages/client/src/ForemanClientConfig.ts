@@ -1,4 +1,4 @@
-import { Config, ConfigError, Effect, Either, Layer, Option, Redacted } from "effect"
+import { Config, ConfigError, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import { withoutCredentials } from "@foreman/domain"
 
 /** The daemon's default FOREMAN_ADDR is :8080, so a client on the same machine needs no setting. */
@@ -35,16 +35,25 @@ const token = Config.option(Config.redacted("FOREMAN_TOKEN")).pipe(
   Config.map(Option.filter((secret) => Redacted.value(secret) !== ""))
 )
 
+/**
+ * How long a call that the daemon answers at once may go unanswered: without a limit, a daemon that
+ * takes the connection and never replies (stopped with SIGSTOP, a wedged proxy) held the caller for
+ * undici's 300 s headers timeout.
+ */
+export const defaultRequestTimeout = Duration.seconds(30)
+
 export interface ClientOptions {
   /** foreman's base URL, e.g. "http://127.0.0.1:8080". */
   readonly url: string
   /** FOREMAN_TOKEN of the daemon, when it has one. */
   readonly token?: string | undefined
+  /** How long submit, list, get, cancel, health, ps and tags wait for their answer; default 30 s. */
+  readonly requestTimeout?: Duration.DurationInput | undefined
 }
 
 /** Where the daemon is and how to authenticate: FOREMAN_URL and FOREMAN_TOKEN, read once. */
 export class ForemanClientConfig extends Effect.Service<ForemanClientConfig>()("@foreman/client/ForemanClientConfig", {
-  effect: Config.all({ url, token })
+  effect: Config.all({ url, token, requestTimeout: Config.succeed(defaultRequestTimeout) })
 }) {
   /** The same settings from a plain object instead of the environment. */
   static layer(options: ClientOptions): Layer.Layer<ForemanClientConfig, ConfigError.ConfigError> {
@@ -55,7 +64,8 @@ export class ForemanClientConfig extends Effect.Service<ForemanClientConfig>()("
         onRight: (base) =>
           Effect.succeed(ForemanClientConfig.make({
             url: base,
-            token: Option.map(Option.fromNullable(options.token).pipe(Option.filter((t) => t !== "")), Redacted.make)
+            token: Option.map(Option.fromNullable(options.token).pipe(Option.filter((t) => t !== "")), Redacted.make),
+            requestTimeout: Duration.decode(options.requestTimeout ?? defaultRequestTimeout)
           }))
       })
     )

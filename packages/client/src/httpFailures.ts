@@ -4,6 +4,7 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { BadRequest, Unauthorized } from "@foreman/domain"
 import { Effect, FiberRef, Option, ParseResult, Schema } from "effect"
+import { bodySummary, notForeman } from "./bodySummary.js"
 import { DaemonError, DaemonUnreachable } from "./ClientErrors.js"
 
 /** What any call can fail with besides the endpoint's own errors. */
@@ -26,17 +27,16 @@ export const recordAnswers = HttpClient.tap((response: HttpClientResponse.HttpCl
   FiberRef.set(lastAnswer, Option.some(response))
 )
 
-const notForeman = "the answer was not foreman's JSON"
-
 // A body is read only once, but kept as text or as bytes, whichever the decoder that failed on it used.
 const bodyText = (response: HttpClientResponse.HttpClientResponse) =>
   response.text.pipe(Effect.orElse(() => Effect.map(response.arrayBuffer, (bytes) => new TextDecoder().decode(bytes))))
 
-/** Both of foreman's error shapes carry `error`; anything else (a proxy's page) is shown as is. */
+/** Both of foreman's error shapes carry `error`; anything else (a proxy's page) is summed up in one line. */
 const describeBody = (response: HttpClientResponse.HttpClientResponse) =>
   bodyText(response).pipe(
-    Effect.map((text) => Option.getOrElse(Option.map(decodeErrorBody(text), (body) => body.error), () => text.trim().slice(0, 500))),
-    Effect.map((text) => text === "" ? `${notForeman} (empty body)` : text),
+    Effect.map((text) =>
+      Option.getOrElse(Option.map(decodeErrorBody(text), (body) => body.error), () => bodySummary(text, response.headers["content-type"]))
+    ),
     Effect.orElseSucceed(() => notForeman)
   )
 

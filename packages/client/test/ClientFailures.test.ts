@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { SubmitJob } from "@foreman/domain"
-import { Clock, Effect, Stream } from "effect"
+import { Clock, type Duration, Effect, Stream } from "effect"
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http"
+import { createServer as createTcpServer, type Socket } from "node:net"
 import { startForeman } from "../../server/test/support/foreman.js"
 import { ForemanClient } from "../src/ForemanClient.js"
 
@@ -10,8 +11,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void
 const chat = (content: string): SubmitJob => ({ model: "llama3.2:1b", messages: [{ role: "user", content }] })
 const ulid = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 
-const withClient = <A, E>(url: string, f: (client: ForemanClient) => Effect.Effect<A, E>) =>
-  Effect.flatMap(ForemanClient, f).pipe(Effect.provide(ForemanClient.layer({ url })))
+const withClient = <A, E>(url: string, f: (client: ForemanClient) => Effect.Effect<A, E>, requestTimeout?: Duration.DurationInput) =>
+  Effect.flatMap(ForemanClient, f).pipe(Effect.provide(ForemanClient.layer({ url, requestTimeout })))
 
 // Test servers keep to a block of loopback ports of their own, away from anything else running.
 const listen = (handler: Handler) =>
@@ -61,7 +62,46 @@ const freezingProxy = (target: string, heartbeats: number): Handler => (req, res
   req.pipe(upstream)
 }
 
+/** A TCP server that takes every connection and never says a word, for the length of the scope. */
+const silentServer = Effect.acquireRelease(
+  Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
+    const sockets = new Set<Socket>()
+    const server = createTcpServer((socket) => void sockets.add(socket))
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const close = () => {
+        for (const socket of sockets) socket.destroy()
+        server.close()
+      }
+      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close }))
+    })
+  }),
+  ({ close }) => Effect.sync(close)
+)
+
 describe("ForemanClient when the answers are not foreman's", () => {
+  // Without a limit each call waited out undici's 300 s headers timeout.
+  it.live("a daemon that takes the connection and never answers is unreachable after requestTimeout", () =>
+    Effect.gen(function*() {
+      const { url } = yield* silentServer
+      const start = yield* Clock.currentTimeMillis
+      const failures = yield* withClient(url, (client) =>
+        Effect.all([
+          Effect.flip(client.health),
+          Effect.flip(client.submit(chat("anyone?"))),
+          Effect.flip(client.list()),
+          Effect.flip(client.get(ulid)),
+          Effect.flip(client.cancel(ulid)),
+          Effect.flip(client.ps),
+          Effect.flip(client.tags)
+        ], { concurrency: "unbounded" }), "300 millis").pipe(Effect.timeout("10 seconds"))
+      expect(failures.map((failure) => [failure._tag, failure.message])).toEqual(
+        Array(7).fill(["DaemonUnreachable", `cannot reach foreman at ${url}: no answer within 300ms`])
+      )
+      expect((yield* Clock.currentTimeMillis) - start).toBeLessThan(5000)
+    }).pipe(Effect.scoped))
+
   it.live("an event stream gone silent behind a frozen proxy counts as cut short: wait falls back to polling", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman()
@@ -102,6 +142,24 @@ describe("ForemanClient when the answers are not foreman's", () => {
       const signIn = yield* withClient(portal, (client) => Effect.flip(client.get(ulid)))
       expect(signIn.message).toBe("HTTP 200: <html>sign in to the wifi</html>")
       expect(signIn.message).not.toMatch(/Encoded side|transformation|Expected/)
+    }).pipe(Effect.scoped))
+
+  // `python3 -m http.server` at FOREMAN_URL: the whole 13-line page went to stderr.
+  it.live("a longer answer is one line: a page by its type and size, other text collapsed and cut at 120 characters", () =>
+    Effect.gen(function*() {
+      const page = `<!DOCTYPE HTML>\n<html lang="en">\n<head>\n<title>Error response</title>\n</head>\n<body>\n<h1>Error response</h1>\n<p>Error code: 404</p>\n</body>\n</html>\n`
+      const pythonServer = yield* tinyServer(answering(404, "text/html;charset=utf-8", page).handler)
+      const notFound = yield* withClient(pythonServer, (client) => Effect.flip(client.health))
+      expect(notFound.message).toBe(
+        `HTTP 404: the answer was not foreman's JSON but a page (text/html, ${page.length} bytes): is FOREMAN_URL foreman's address?`
+      )
+
+      const proxy = yield* tinyServer(answering(502, "text/plain", "Bad gateway:\n   upstream   refused\n").handler)
+      expect((yield* withClient(proxy, (client) => Effect.flip(client.list()))).message).toBe("HTTP 502: Bad gateway: upstream refused")
+
+      const chatty = yield* tinyServer(answering(500, "text/plain", `${"word ".repeat(60)}\nand more`).handler)
+      const long = yield* withClient(chatty, (client) => Effect.flip(client.get(ulid)))
+      expect(long.message).toBe(`HTTP 500: ${"word ".repeat(60).slice(0, 119)}…`)
     }).pipe(Effect.scoped))
 
   it.live("malformed job ids and payloads are refused as BadRequest before anything is sent", () =>
