@@ -2,7 +2,7 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import type { ClientFailure, JobCancelled, JobFailed } from "@foreman/client"
 import type { BadRequest, JobAlreadyTerminal, JobNotFound, ModelNotFound, PayloadTooLarge } from "@foreman/domain"
 import { ConfigError, Effect } from "effect"
-import type { NoAnswer, UsageError } from "./CliErrors.js"
+import type { NoAnswer, UnreadableInput, UsageError } from "./CliErrors.js"
 
 /** What the exit status means, so scripts can tell "the job failed" from "you typed it wrong". */
 export const ExitCode = {
@@ -25,6 +25,7 @@ export type CliFailure =
   | ValidationError.ValidationError
   | ConfigError.ConfigError
   | UsageError
+  | UnreadableInput
   | NoAnswer
   | ClientFailure
   | BadRequest
@@ -49,6 +50,8 @@ export const verdict = (failure: CliFailure): Verdict => {
   switch (failure._tag) {
     case "UsageError":
       return { code: ExitCode.usage, message: `${failure.message} (see --help)` }
+    case "UnreadableInput":
+      return { code: ExitCode.usage, message: failure.message }
     case "DaemonUnreachable":
       return {
         code: ExitCode.unreachable,

@@ -5,6 +5,7 @@ import * as Runtime from "@effect/platform/Runtime"
 import { Cause, Console, Effect, Exit } from "effect"
 import { type CliFailure, ExitCode, stoppedBySignal, verdict, watchSignals } from "./exitCode.js"
 import { foreman } from "./foreman.js"
+import { normalizeLogLevel } from "./logLevelArgs.js"
 
 const cli = Command.run(foreman, { name: "foreman", version: "0.1.0" })
 
@@ -18,7 +19,7 @@ const report = (failure: CliFailure) => {
 // script `foreman cancel $id && …` that the cancel worked.
 watchSignals()
 
-cli(process.argv).pipe(
+cli(normalizeLogLevel(process.argv)).pipe(
   Effect.as(ExitCode.ok),
   Effect.catchAll(report),
   Effect.flatMap((code) =>

@@ -1,8 +1,9 @@
+import type { PlatformError } from "@effect/platform/Error"
 import * as FileSystem from "@effect/platform/FileSystem"
 import type { SubmitJob } from "@foreman/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { text } from "node:stream/consumers"
-import { UsageError } from "./CliErrors.js"
+import { UnreadableInput, UsageError } from "./CliErrors.js"
 
 export interface SubmitFlags {
   readonly model: string
@@ -26,14 +27,24 @@ const decodeMessage = Schema.decodeUnknownEither(Message)
 
 const readStdin = Effect.tryPromise({
   try: () => text(process.stdin),
-  catch: (cause) => new UsageError({ message: `cannot read stdin: ${String(cause)}` })
+  catch: (cause) => new UnreadableInput({ source: "stdin", reason: cause instanceof Error ? cause.message : String(cause) })
 })
+
+/** Why a file cannot be read, in a few words: the platform's message names the path twice more. */
+const readProblem = (error: PlatformError): string =>
+  error._tag === "SystemError" && error.reason === "NotFound"
+    ? "no such file"
+    : error._tag === "SystemError" && error.reason === "PermissionDenied"
+    ? "permission denied"
+    : /EISDIR/.test(error.description ?? "")
+    ? "it is a directory"
+    : error.description ?? error.message
 
 const readSource = (path: string) =>
   path === "-"
     ? readStdin
     : Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path)).pipe(
-      Effect.mapError((error) => new UsageError({ message: `cannot read ${path}: ${error.message}` }))
+      Effect.mapError((error) => new UnreadableInput({ source: path, reason: readProblem(error) }))
     )
 
 /** What is wrong with a messages file, in one line (the schema's own report is a tree of types). */

@@ -15,7 +15,11 @@ const logOfServe = (flags: ReadonlyArray<string>, env: Readonly<Record<string, s
       FOREMAN_DB_PATH: join(yield* tempDir, "foreman.db"),
       ...env
     })
-    yield* awaitAnswer(`http://127.0.0.1:${port}/healthz`)
+    // A refused command line ends the process at once: say so rather than wait out awaitAnswer.
+    const exited = Effect.promise(() => daemon.exited).pipe(
+      Effect.flatMap(() => Effect.fail(new Error(`serve ${flags.join(" ")} exited:\n${daemon.output()}`)))
+    )
+    yield* Effect.raceFirst(awaitAnswer(`http://127.0.0.1:${port}/healthz`), exited)
     return daemon.output()
   }).pipe(Effect.scoped)
 
@@ -36,5 +40,18 @@ describe("foreman serve --log-level", () => {
       // Without the option, FOREMAN_LOG_LEVEL decides.
       const byEnv = yield* logOfServe([], { FOREMAN_LOG_LEVEL: "error" })
       expect(byEnv).not.toMatch(/level=(DEBUG|INFO|WARN)/)
+    }), 120_000)
+
+  // @effect/cli knows only `warning`, `error` and `none`, and refused the shorter names as an unknown argument.
+  it.live("takes the names FOREMAN_LOG_LEVEL takes: warn, err, off, in either form and any case", () =>
+    Effect.gen(function*() {
+      for (const flags of [["--log-level", "warn"], ["--log-level=warn"], ["--log-level", "WARN"]]) {
+        const warn = yield* logOfServe(flags, { FOREMAN_LOG_LEVEL: "debug" })
+        expect(warn, flags.join(" ")).toContain("level=WARN")
+        expect(warn, flags.join(" ")).not.toMatch(/level=(DEBUG|INFO)/)
+      }
+      const err = yield* logOfServe(["--log-level", "err"], { FOREMAN_LOG_LEVEL: "debug" })
+      expect(err).not.toMatch(/level=(DEBUG|INFO|WARN)/)
+      expect(yield* logOfServe(["--log-level", "off"], { FOREMAN_LOG_LEVEL: "debug" })).toBe("")
     }), 120_000)
 })

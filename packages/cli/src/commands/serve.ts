@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import { ConfigProvider, Console, Effect, FiberRef, Layer } from "effect"
 import { stopsCleanly } from "../exitCode.js"
 import { limitHeapGrowth } from "../heapGrowth.js"
+import { listenAddress, listenReason } from "../listenFailure.js"
 
 // Loaded on demand: the daemon (SQLite, the worker) is dead weight for the client commands' start-up.
 const daemon = Effect.promise(() => import("@foreman/server"))
@@ -33,7 +34,11 @@ export const serveCommand = Command.make("serve", {}, () =>
       ConfigError: (error) => Console.error(`foreman: invalid configuration: ${error}`),
       DatabaseLocked: (error) => Console.error(`foreman: ${error.message}`),
       DatabaseUnopenable: (error) => Console.error(`foreman: ${error.message}`),
-      ServeError: (error) => Console.error(`foreman: cannot listen: ${error.cause}`),
+      ServeError: (error) => {
+        const address = listenAddress(error.cause)
+        const where = address === undefined ? "FOREMAN_ADDR" : `${address} (FOREMAN_ADDR)`
+        return Console.error(`foreman: cannot listen on ${where}: ${listenReason(error.cause)}`)
+      },
       MigrationError: (error) => Console.error(`foreman: database migration failed: ${error.message}`),
       SqlError: (error) => Console.error(`foreman: database error: ${error.message} ${error.cause}`),
       // Start-up crash recovery moves jobs between states; losing that race to nobody is a bug, said plainly.

@@ -2,6 +2,7 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { Console, Effect, Option } from "effect"
 import { stopsCleanly } from "../exitCode.js"
+import { hostPort, listenReason } from "../listenFailure.js"
 
 // Loaded on demand, like the daemon: only `foreman sim` needs it.
 const sim = Effect.promise(() => import("@foreman/ollama-sim"))
@@ -42,7 +43,7 @@ export const simCommand = Command.make(
         ...Option.match(options.tokens, { onNone: () => ({}), onSome: (tokens) => ({ tokens }) })
       }))).pipe(
       Effect.catchTag("SimListenError", (error) =>
-        Console.error(`foreman sim: cannot listen on ${options.host}:${options.port}: ${error.message}`).pipe(
+        Console.error(`foreman sim: cannot listen on ${hostPort(error.host, error.port)}: ${listenReason(error.cause)}`).pipe(
           Effect.zipRight(Effect.sync(() => {
             process.exitCode = 1
           }))
