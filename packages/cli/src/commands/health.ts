@@ -12,7 +12,7 @@ export const healthCommand = Command.make("health", { json: jsonOption }, (flags
     const health = yield* client.health
     if (flags.json) return yield* Console.log(json(health))
     yield* Console.log(fields([
-      ["STATUS", health.degraded ? "degraded (the target does not answer; jobs wait)" : health.status],
+      ["STATUS", health.degraded ? "degraded (the target cannot be used, see ERROR; jobs wait)" : health.status],
       ["TARGET", health.target],
       ...(health.error === null ? [] : [["ERROR", health.error] as const]),
       ["LAST POLL", ago(health.last_poll, yield* Clock.currentTimeMillis)],

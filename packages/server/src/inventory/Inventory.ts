@@ -19,6 +19,8 @@ export interface InventoryState {
   readonly lastPoll: Option.Option<Date>
   readonly degraded: boolean
   readonly lastError: Option.Option<string>
+  /** The HTTP status the target refused the last poll with; none when it answered, or did not answer at all. */
+  readonly refusedWith: Option.Option<number>
 }
 
 const initial: InventoryState = {
@@ -28,7 +30,8 @@ const initial: InventoryState = {
   resident: [],
   lastPoll: Option.none(),
   degraded: true,
-  lastError: Option.some("the target has not been polled yet")
+  lastError: Option.some("the target has not been polled yet"),
+  refusedWith: Option.none()
 }
 
 const names = (body: string): ReadonlyArray<string> =>
@@ -36,6 +39,14 @@ const names = (body: string): ReadonlyArray<string> =>
     onNone: () => [],
     onSome: (list) => list.models.flatMap((m) => m.model !== undefined && m.model !== m.name ? [m.name, m.model] : [m.name])
   })
+
+/** What to check when the target answers /api/tags or /api/ps with an error status. */
+const refusalHint = (status: number) =>
+  status === 401 || status === 403
+    ? "is FOREMAN_OLLAMA_TOKEN, or the user:password in FOREMAN_OLLAMA_URL, right?"
+    : status === 404 || status === 405
+    ? "is FOREMAN_OLLAMA_URL's path right? It is the URL Ollama's /api/tags is under"
+    : "is FOREMAN_OLLAMA_URL an Ollama server, and is it well?"
 
 // While degraded, look again sooner than the poll interval so recovery shows within a second or two.
 const recheckWhileDegraded = Duration.seconds(1)
@@ -57,7 +68,9 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
       before.degraded === after.degraded || Option.isNone(before.lastPoll)
         ? Effect.void
         : after.degraded
-        ? Effect.logWarning("target unreachable; degraded, keeping the last-known model list").pipe(
+        ? Effect.logWarning(
+          `${Option.isSome(after.refusedWith) ? "target cannot be used" : "target unreachable"}; degraded, keeping the last-known model list`
+        ).pipe(
           Effect.annotateLogs({ target, error: Option.getOrElse(after.lastError, () => "") })
         )
         : Effect.logInfo("target is back; no longer degraded").pipe(Effect.annotateLogs("target", target))
@@ -67,7 +80,12 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
 
     const pollAndRecord: Effect.Effect<InventoryState> = poll.pipe(
       Effect.match({
-        onFailure: (error) => (s: InventoryState): InventoryState => ({ ...s, degraded: true, lastError: Option.some(error.message) }),
+        onFailure: (error) => (s: InventoryState): InventoryState => ({
+          ...s,
+          degraded: true,
+          lastError: Option.some(error.message),
+          refusedWith: error._tag === "UpstreamHttpError" ? Option.some(error.status) : Option.none()
+        }),
         onSuccess: ([tags, ps]) => (): InventoryState => ({
           tagsBody: tags.text,
           psBody: ps.text,
@@ -75,7 +93,8 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
           resident: names(ps.text),
           lastPoll: Option.some(new Date()),
           degraded: false,
-          lastError: Option.none()
+          lastError: Option.none(),
+          refusedWith: Option.none()
         })
       }),
       Effect.flatMap((update) =>
@@ -146,11 +165,17 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
     if (first.degraded) {
       const error = Option.getOrElse(first.lastError, () => "")
       yield* Effect.logWarning(
-        isUntrustedCertificate(error)
-          ? `Ollama at ${target} answered with a certificate Node does not trust; foreman runs degraded and keeps every job until it can use it. ` +
-            `Start foreman with NODE_EXTRA_CA_CERTS=/path/to/ca.pem naming the CA that signed it.`
-          : `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
-            `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`foreman sim\` (\`npx -y pnpm@10 foreman sim\` in a checkout).`
+        Option.match(first.refusedWith, {
+          onSome: (status) =>
+            `the target at ${target} answers but cannot be used: HTTP ${status} (${refusalHint(status)}); ` +
+            `foreman runs degraded and keeps every job until it can use it.`,
+          onNone: () =>
+            isUntrustedCertificate(error)
+              ? `Ollama at ${target} answered with a certificate Node does not trust; foreman runs degraded and keeps every job until it can use it. ` +
+                `Start foreman with NODE_EXTRA_CA_CERTS=/path/to/ca.pem naming the CA that signed it.`
+              : `no Ollama answered at ${target}; foreman runs degraded and keeps every job until it does. ` +
+                `Point FOREMAN_OLLAMA_URL at your Ollama server, or start a simulated one with \`foreman sim\` (\`npx -y pnpm@10 foreman sim\` in a checkout).`
+        })
       ).pipe(Effect.annotateLogs("error", error))
     }
     yield* Effect.forkScoped(loop)

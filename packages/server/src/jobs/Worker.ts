@@ -66,7 +66,7 @@ export class Worker extends Effect.Service<Worker>()("foreman/Worker", {
     const inventorySeesTarget = inventory.changes.pipe(Stream.filter((s) => !s.degraded), Stream.runHead)
 
     const holdUntilTargetAnswers = Effect.gen(function*() {
-      yield* Effect.logWarning("target unreachable; holding the queue until it answers")
+      yield* Effect.logWarning("target cannot be used (unreachable, or answering with errors); holding the queue until it can")
       yield* Effect.race(Effect.retry(ollama.probe, holdSchedule), inventorySeesTarget)
       yield* inventory.refresh
       yield* Effect.logInfo("target answers again; resuming the queue")
