@@ -5,10 +5,10 @@ import { Effect, Fiber, Schedule } from "effect"
 import { spawn } from "node:child_process"
 import { writeFile } from "node:fs/promises"
 import { createServer, type Server } from "node:http"
-import { createServer as createNetServer, type Socket } from "node:net"
 import { join } from "node:path"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
+import { silentServer } from "../../server/test/support/silentServer.js"
 import { tempDir } from "../../server/test/support/tempDir.js"
 import { foremanBin, foremanCli, parsed, show } from "./support/cli.js"
 
@@ -160,22 +160,7 @@ describe("exit codes", () => {
   // It waited out undici's 300 s headers timeout, then said "Headers Timeout Error".
   it.live("3: a daemon that takes the connection and never answers, after 30 s", () =>
     Effect.gen(function*() {
-      const silent = yield* Effect.acquireRelease(
-        Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
-          const sockets = new Set<Socket>()
-          const server = createNetServer((socket) => void sockets.add(socket))
-          server.listen(0, "127.0.0.1", () => {
-            const address = server.address()
-            const port = typeof address === "object" && address !== null ? address.port : 0
-            const close = () => {
-              for (const socket of sockets) socket.destroy()
-              server.close()
-            }
-            resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close }))
-          })
-        }),
-        ({ close }) => Effect.sync(close)
-      )
+      const silent = yield* silentServer
       const run = yield* foremanCli(["health"], { url: silent.url }).pipe(
         Effect.timeoutFail({ duration: "45 seconds", onTimeout: () => new Error("`foreman health` still waits after 45 s") })
       )

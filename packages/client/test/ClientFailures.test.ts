@@ -2,8 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import type { SubmitJob } from "@foreman/domain"
 import { Clock, type Duration, Effect, Stream } from "effect"
 import { createServer, type IncomingMessage, request, type ServerResponse } from "node:http"
-import { createServer as createTcpServer, type Socket } from "node:net"
 import { startForeman } from "../../server/test/support/foreman.js"
+import { silentServer } from "../../server/test/support/silentServer.js"
 import { ForemanClient } from "../src/ForemanClient.js"
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void
@@ -61,24 +61,6 @@ const freezingProxy = (target: string, heartbeats: number): Handler => (req, res
   })
   req.pipe(upstream)
 }
-
-/** A TCP server that takes every connection and never says a word, for the length of the scope. */
-const silentServer = Effect.acquireRelease(
-  Effect.async<{ readonly url: string; readonly close: () => void }>((resume) => {
-    const sockets = new Set<Socket>()
-    const server = createTcpServer((socket) => void sockets.add(socket))
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const close = () => {
-        for (const socket of sockets) socket.destroy()
-        server.close()
-      }
-      resume(Effect.succeed({ url: `http://127.0.0.1:${port}`, close }))
-    })
-  }),
-  ({ close }) => Effect.sync(close)
-)
 
 describe("ForemanClient when the answers are not foreman's", () => {
   // Without a limit each call waited out undici's 300 s headers timeout.
