@@ -420,10 +420,14 @@ layer(HostileTargetLive, { excludeTestServices: true, timeout: "120 seconds" })(
 })
 
 describe("the boundary: fields foreman does not read are the target's to judge", () => {
+  // A body Ollama's decoder refuses is refused before the queue (ADR-0052); what only the model can
+  // tell, here a chat with an embedding model, is the target's to say when the job runs.
   it.live("a body valid for foreman but not for the target is queued, fails with the target's 4xx, and the caller sees it in shape", () =>
     Effect.gen(function*() {
-      const foreman = yield* startForeman()
-      const body = { model: installedModel, stream: false, messages: "not a list" }
+      const foreman = yield* startForeman({ sim: { models: [installedModel, "nomic-embed-text:latest"] } })
+      const refused = yield* postJson(`${foreman.url}/jobs`, { model: installedModel, stream: false, messages: "not a list" })
+      expect(refused.status).toBe(400)
+      const body = { model: "nomic-embed-text", stream: false, messages: [{ role: "user", content: "hi" }] }
       const sync = yield* postJson(`${foreman.url}/api/chat`, body)
       expect(sync.status).toBe(400)
       expect(JSON.parse(yield* text(sync))).toEqual({ error: expect.any(String) })
