@@ -99,7 +99,7 @@ const main = async () => {
   check("a streaming chat ends with a done line", streamed.headers.get("content-type") === "application/x-ndjson" && lines.length > 1 && lines.at(-1)?.done === true)
 
   const unknown = await fetch(`${base}/api/chat`, { method: "POST", body: JSON.stringify({ model: "nope:1b", messages: [] }) })
-  check("an unknown model is Ollama's 404", unknown.status === 404 && (await unknown.text()).includes(`model \\"nope:1b\\" not found`))
+  check("an unknown model is Ollama's 404", unknown.status === 404 && (await unknown.text()).includes(`model 'nope:1b' not found`))
 
   // The image's HEALTHCHECK, as Docker runs it: a shell command, FOREMAN_ADDR from the environment.
   const healthcheck = /^HEALTHCHECK CMD (.+)$/m.exec(readFileSync(join(root, "Dockerfile"), "utf8"))?.[1] ?? "false"
