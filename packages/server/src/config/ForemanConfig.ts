@@ -1,5 +1,5 @@
-import { withoutCredentials } from "@foreman/domain"
-import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, LogLevel, Option, Redacted } from "effect"
+import { parseLogLevel, withoutCredentials } from "@foreman/domain"
+import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import { defaultOrigins, parseOrigins } from "./AllowedOrigins.js"
 import { parseByteSize } from "./ByteSize.js"
 import { parseGoDuration } from "./GoDuration.js"
@@ -63,17 +63,6 @@ export type LogFormat = (typeof logFormats)[number]
 const parseLogFormat = (raw: string): Either.Either<LogFormat, string> => {
   const found = logFormats.find((format) => format === raw.trim().toLowerCase())
   return found !== undefined ? Either.right(found) : Either.left(`expected one of ${logFormats.join(", ")}, got "${raw}"`)
-}
-
-const levelAliases: Record<string, string> = { warning: "warn", err: "error", none: "off" }
-
-const parseLogLevel = (raw: string): Either.Either<LogLevel.LogLevel, string> => {
-  const wanted = raw.trim().toLowerCase()
-  const name = levelAliases[wanted] ?? wanted
-  const found = LogLevel.allLevels.find((level) => level.label.toLowerCase() === name)
-  return found !== undefined
-    ? Either.right(found)
-    : Either.left(`expected one of ${LogLevel.allLevels.map((l) => l.label.toLowerCase()).join(", ")}, got "${raw}"`)
 }
 
 const sqliteSynchronousLevels = ["off", "normal", "full", "extra"] as const

@@ -25,8 +25,9 @@ const float: GoType = { kind: "number" }
 const anything: GoType = { kind: "any" }
 const bytes: GoType = { kind: "bytes" }
 const objectMap: GoType = { kind: "map", name: "map[string]interface {}" }
+type GoStruct = Extract<GoType, { readonly kind: "struct" }>
 const slice = (name: string, of: GoType): GoType => ({ kind: "slice", name, of })
-const struct = (name: string, fields: Record<string, GoType>): GoType => ({ kind: "struct", name, fields })
+const struct = (name: string, fields: Record<string, GoType>): GoStruct => ({ kind: "struct", name, fields })
 
 const thinkValues = ["high", "medium", "low", "max"]
 
@@ -146,7 +147,7 @@ const completionRequest = struct("CompletionRequest", {
 })
 
 /** The request type Ollama decodes a body of this family and endpoint into. */
-export const requestType = (api: JobApi, endpoint: JobEndpoint): GoType =>
+export const requestType = (api: JobApi, endpoint: JobEndpoint): GoStruct =>
   api === "native"
     ? endpoint === "chat" ? chatRequest : generateRequest
     : endpoint === "chat"
@@ -185,7 +186,7 @@ const wellFormedBase64 = /^(?:[A-Za-z0-9+/\r\n]*)(?:=[\r\n]*){0,2}$/
  * starts. Go skips `\r` and `\n`.
  */
 export const base64Problem = (text: string): number | undefined => {
-  if (wellFormedBase64.test(text) && text.replace(/[\r\n]/g, "").length % 4 === 0) return undefined
+  if (wellFormedBase64.test(text) && (text.length - (text.match(/[\r\n]/g)?.length ?? 0)) % 4 === 0) return undefined
   let count = 0
   let padding = 0
   for (let i = 0; i < text.length; i++) {
@@ -256,5 +257,5 @@ export const requestTypeProblem = (
   endpoint: JobEndpoint
 ): string | undefined => {
   const type = requestType(api, endpoint)
-  return type.kind === "struct" ? goDecodeProblem(type, body, type.name, "") : undefined
+  return goDecodeProblem(type, body, type.name, "")
 }

@@ -108,8 +108,6 @@ export const openAiChatProblem = (body: Readonly<Record<string, unknown>>): stri
 /** Why FromCompleteRequest refuses this (already decoded) /v1 completion body, or undefined. */
 export const openAiCompletionProblem = (body: Readonly<Record<string, unknown>>): string | undefined => {
   const stop = fieldOf(body, "stop")
-  const bad = Array.isArray(stop) ? stop.find((entry) => typeof entry !== "string") : undefined
-  return Array.isArray(stop) && stop.some((entry) => typeof entry !== "string")
-    ? `invalid type for 'stop' field: ${goDynamicType(bad)}`
-    : undefined
+  const bad = Array.isArray(stop) ? stop.findIndex((entry) => typeof entry !== "string") : -1
+  return Array.isArray(stop) && bad >= 0 ? `invalid type for 'stop' field: ${goDynamicType(stop[bad])}` : undefined
 }
