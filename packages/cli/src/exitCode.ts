@@ -10,7 +10,7 @@ export const ExitCode = {
   ok: 0,
   /** The job failed or was cancelled, or the daemon refused the request. */
   refused: 1,
-  /** The command line was wrong (unknown flag, missing prompt, bad job id, bad FOREMAN_URL). */
+  /** The command line or the client's settings were wrong (unknown flag, missing prompt, bad job id, bad FOREMAN_URL). */
   usage: 2,
   /** Nothing answered at FOREMAN_URL. */
   unreachable: 3,

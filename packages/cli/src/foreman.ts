@@ -20,7 +20,7 @@ const talking = <Name extends string, R, E, A>(command: Command.Command<Name, R,
 export const foreman = Command.make("foreman").pipe(
   Command.withDescription(
     "A queued, observable job endpoint in front of one Ollama server. Client commands read FOREMAN_URL " +
-      "(default http://127.0.0.1:8080) and FOREMAN_TOKEN. Exit codes: 0 ok, 1 the job failed or was " +
+      "(default http://127.0.0.1:8080), FOREMAN_TOKEN and FOREMAN_REQUEST_TIMEOUT (default 30s). Exit codes: 0 ok, 1 the job failed or was " +
       "cancelled or the daemon said no, 2 usage error, 3 daemon unreachable."
   ),
   Command.withSubcommands([

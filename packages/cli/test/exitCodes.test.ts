@@ -158,14 +158,25 @@ describe("exit codes", () => {
     }), 180_000)
 
   // It waited out undici's 300 s headers timeout, then said "Headers Timeout Error".
-  it.live("3: a daemon that takes the connection and never answers, after 30 s", () =>
+  // The 30 s default is the client's (ForemanClient.test.ts); here the setting that shortens it.
+  it.live("3: a daemon that takes the connection and never answers, after FOREMAN_REQUEST_TIMEOUT", () =>
     Effect.gen(function*() {
       const silent = yield* silentServer
-      const run = yield* foremanCli(["health"], { url: silent.url }).pipe(
-        Effect.timeoutFail({ duration: "45 seconds", onTimeout: () => new Error("`foreman health` still waits after 45 s") })
+      const run = yield* foremanCli(["health"], { url: silent.url, env: { FOREMAN_REQUEST_TIMEOUT: "2s" } }).pipe(
+        Effect.timeoutFail({ duration: "25 seconds", onTimeout: () => new Error("`foreman health` still waits after 25 s") })
       )
       expect(run.code, show(run)).toBe(3)
-      expect(run.stderr.split("\n")[0], show(run)).toBe(`foreman: cannot reach foreman at ${silent.url}: no answer within 30s`)
+      expect(run.stderr.split("\n")[0], show(run)).toBe(`foreman: cannot reach foreman at ${silent.url}: no answer within 2s`)
+    }).pipe(Effect.scoped), 90_000)
+
+  it.live("2: a FOREMAN_REQUEST_TIMEOUT that is not a duration", () =>
+    Effect.gen(function*() {
+      const silent = yield* silentServer
+      const run = yield* foremanCli(["health"], { url: silent.url, env: { FOREMAN_REQUEST_TIMEOUT: "30" } })
+      expect(run.code, show(run)).toBe(2)
+      expect(run.stderr.trim(), show(run)).toContain("FOREMAN_REQUEST_TIMEOUT")
+      expect(run.stderr.trim(), show(run)).toContain(`expected a duration like 500ms, 30s or 24h, got "30"`)
+      expect(run.stderr.trim().split("\n"), show(run)).toHaveLength(1)
     }).pipe(Effect.scoped), 90_000)
 
   // runMain stops a command on SIGINT or SIGTERM and exited 0: `foreman cancel $id && …` read an

@@ -64,7 +64,7 @@ export class ForemanClient extends Effect.Service<ForemanClient>()("@foreman/cli
     const refine = refineFailures(config.url)
     // Every call here but the event stream (which has its own idle limit) is answered at once.
     const answered = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
-      Effect.timeoutFail(effect, {
+      !Duration.isFinite(config.requestTimeout) ? effect : Effect.timeoutFail(effect, {
         duration: config.requestTimeout,
         onTimeout: () => new DaemonUnreachable({ url: config.url, error: `no answer within ${Duration.format(config.requestTimeout)}` })
       })

@@ -1,5 +1,5 @@
 import { Config, ConfigError, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
-import { withoutCredentials } from "@foreman/domain"
+import { parseGoDuration, withoutCredentials } from "@foreman/domain"
 
 /** The daemon's default FOREMAN_ADDR is :8080, so a client on the same machine needs no setting. */
 export const defaultUrl = "http://127.0.0.1:8080"
@@ -42,18 +42,34 @@ const token = Config.option(Config.redacted("FOREMAN_TOKEN")).pipe(
  */
 export const defaultRequestTimeout = Duration.seconds(30)
 
+/** Zero means no limit, as Go's http.Client.Timeout does; a zero timeout would fail every call. */
+const noLimitIfZero = (duration: Duration.Duration) => Duration.isZero(duration) ? Duration.infinity : duration
+
+/** A Go duration, as the daemon's FOREMAN_* durations are. */
+const parseRequestTimeout = (raw: string): Either.Either<Duration.Duration, string> => Either.map(parseGoDuration(raw), noLimitIfZero)
+
+// Empty means unset, as for FOREMAN_TOKEN.
+const requestTimeout = Config.string("FOREMAN_REQUEST_TIMEOUT").pipe(
+  Config.withDefault(""),
+  Config.mapOrFail((raw) =>
+    raw.trim() === ""
+      ? Either.right(defaultRequestTimeout)
+      : Either.mapLeft(parseRequestTimeout(raw), (message) => ConfigError.InvalidData(["FOREMAN_REQUEST_TIMEOUT"], message))
+  )
+)
+
 export interface ClientOptions {
   /** foreman's base URL, e.g. "http://127.0.0.1:8080". */
   readonly url: string
   /** FOREMAN_TOKEN of the daemon, when it has one. */
   readonly token?: string | undefined
-  /** How long submit, list, get, cancel, health, ps and tags wait for their answer; default 30 s. */
+  /** How long submit, list, get, cancel, health, ps and tags wait for their answer; default 30 s, infinite for none. */
   readonly requestTimeout?: Duration.DurationInput | undefined
 }
 
-/** Where the daemon is and how to authenticate: FOREMAN_URL and FOREMAN_TOKEN, read once. */
+/** Where the daemon is, how to authenticate and how long to wait: FOREMAN_URL, FOREMAN_TOKEN and FOREMAN_REQUEST_TIMEOUT, read once. */
 export class ForemanClientConfig extends Effect.Service<ForemanClientConfig>()("@foreman/client/ForemanClientConfig", {
-  effect: Config.all({ url, token, requestTimeout: Config.succeed(defaultRequestTimeout) })
+  effect: Config.all({ url, token, requestTimeout })
 }) {
   /** The same settings from a plain object instead of the environment. */
   static layer(options: ClientOptions): Layer.Layer<ForemanClientConfig, ConfigError.ConfigError> {
@@ -65,7 +81,7 @@ export class ForemanClientConfig extends Effect.Service<ForemanClientConfig>()("
           Effect.succeed(ForemanClientConfig.make({
             url: base,
             token: Option.map(Option.fromNullable(options.token).pipe(Option.filter((t) => t !== "")), Redacted.make),
-            requestTimeout: Duration.decode(options.requestTimeout ?? defaultRequestTimeout)
+            requestTimeout: noLimitIfZero(Duration.decode(options.requestTimeout ?? defaultRequestTimeout))
           }))
       })
     )

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { JobAlreadyTerminal, type JobEvent, JobNotFound, ModelNotFound } from "@foreman/domain"
-import { ConfigProvider, Effect, Either, Fiber, Layer, Option, Redacted, Schedule, Stream } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Either, Fiber, Layer, Option, Redacted, Schedule, Stream } from "effect"
 import { freePort } from "../../server/test/support/daemon.js"
 import { startForeman } from "../../server/test/support/foreman.js"
 import { answerText } from "../src/answerText.js"
@@ -191,6 +191,22 @@ describe("ForemanClientConfig", () => {
       expect(Option.map(set.token, Redacted.value)).toEqual(Option.some("t"))
       expect(Either.isLeft(yield* read({ FOREMAN_URL: "box:9000" }))).toBe(true)
     }))
+
+  it.effect("reads FOREMAN_REQUEST_TIMEOUT as a Go duration: 30s unless set, 0 for no limit", () =>
+    Effect.gen(function*() {
+      const timeout = (env: Record<string, string>) => Effect.map(read(env), Either.map((config) => config.requestTimeout))
+      expect(Either.getOrThrow(yield* timeout({}))).toEqual(Duration.seconds(30))
+      expect(Either.getOrThrow(yield* timeout({ FOREMAN_REQUEST_TIMEOUT: "" }))).toEqual(Duration.seconds(30))
+      expect(Either.getOrThrow(yield* timeout({ FOREMAN_REQUEST_TIMEOUT: "2m30s" }))).toEqual(Duration.seconds(150))
+      expect(Either.getOrThrow(yield* timeout({ FOREMAN_REQUEST_TIMEOUT: "0" }))).toEqual(Duration.infinity)
+      const fromObject = yield* Effect.map(Layer.build(ForemanClientConfig.layer({ url: "http://box:9000", requestTimeout: 0 })), Context.get(ForemanClientConfig))
+      expect(fromObject.requestTimeout).toEqual(Duration.infinity)
+      for (const bad of ["30", "soon", "-5s"]) {
+        const error = String(yield* Effect.flatMap(timeout({ FOREMAN_REQUEST_TIMEOUT: bad }), Either.flip))
+        expect(error, bad).toContain("FOREMAN_REQUEST_TIMEOUT")
+        expect(error, bad).toContain(`expected a duration like 500ms, 30s or 24h, got "${bad}"`)
+      }
+    }).pipe(Effect.scoped))
 
   it.effect("refuses a URL with user:password@, a ?query or a #fragment, never printing the password", () =>
     Effect.gen(function*() {

@@ -1,5 +1,4 @@
 export { ForemanConfig } from "./config/ForemanConfig.js"
-export { parseGoDuration } from "./config/GoDuration.js"
 export { LoggingLive } from "./config/LoggingLive.js"
 export { ForemanCoreLive, ForemanServerFromEnv, ForemanServerLive } from "./ForemanServer.js"
 export { HttpAppLive, HttpLive } from "./http/HttpLive.js"

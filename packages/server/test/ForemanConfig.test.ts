@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Option, Redacted } from "effect"
 import { ForemanConfig } from "../src/config/ForemanConfig.js"
-import { parseGoDuration } from "../src/config/GoDuration.js"
+import { parseGoDuration } from "@foreman/domain"
 import { parseListenAddress } from "../src/config/ListenAddress.js"
 
 const load = (values: Record<string, string>) =>

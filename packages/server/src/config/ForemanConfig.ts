@@ -1,8 +1,7 @@
-import { parseLogLevel, withoutCredentials } from "@foreman/domain"
+import { parseGoDuration, parseLogLevel, withoutCredentials } from "@foreman/domain"
 import { Config, ConfigError, ConfigProvider, Duration, Effect, Either, Layer, Option, Redacted } from "effect"
 import { defaultOrigins, parseOrigins } from "./AllowedOrigins.js"
 import { parseByteSize } from "./ByteSize.js"
-import { parseGoDuration } from "./GoDuration.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
 import { secretProblem } from "../webhooks/WebhookSignature.js"
 

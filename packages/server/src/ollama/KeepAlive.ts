@@ -1,5 +1,5 @@
+import { parseGoDurationNanos } from "@foreman/domain"
 import { Either } from "effect"
-import { parseGoDurationNanos } from "../config/GoDuration.js"
 
 // A request's keep_alive as Ollama decodes it (api.Duration.UnmarshalJSON): a number is seconds, a
 // string is a Go duration (time.ParseDuration), anything else is refused. Ollama refuses a bad one

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { parseGoDurationNanos } from "../../src/config/GoDuration.js"
+import { parseGoDurationNanos } from "@foreman/domain"
 import { keepAliveProblem } from "../../src/ollama/KeepAlive.js"
 
 // Go's time.ParseDuration, answer for answer, since Ollama's 400 carries its message.

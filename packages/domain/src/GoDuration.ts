@@ -49,12 +49,3 @@ export const parseGoDuration = (input: string): Either.Either<Duration.Duration,
   if (text.startsWith("-") || text.startsWith("+")) return Either.left(problem)
   return Either.mapBoth(parseGoDurationNanos(text), { onLeft: () => problem, onRight: (nanos) => Duration.millis(nanos / 1e6) })
 }
-
-/** Renders a duration the way Go prints it, for messages and for keep_alive values. */
-export const formatGoDuration = (duration: Duration.Duration): string => {
-  const millis = Duration.toMillis(duration)
-  if (millis % 3_600_000 === 0 && millis > 0) return `${millis / 3_600_000}h`
-  if (millis % 60_000 === 0 && millis > 0) return `${millis / 60_000}m`
-  if (millis % 1000 === 0) return `${millis / 1000}s`
-  return `${millis}ms`
-}
