@@ -25,14 +25,17 @@ const parseUrl = (raw: string): Either.Either<string, string> => {
   return Either.right(text.replace(/\/+$/, ""))
 }
 
+// Empty means unset, as for every FOREMAN_* setting.
 const url = Config.string("FOREMAN_URL").pipe(
   Config.withDefault(defaultUrl),
-  Config.mapOrFail((raw) => Either.mapLeft(parseUrl(raw), (message) => ConfigError.InvalidData(["FOREMAN_URL"], message)))
+  Config.mapOrFail((raw) =>
+    Either.mapLeft(parseUrl(raw.trim() === "" ? defaultUrl : raw), (message) => ConfigError.InvalidData(["FOREMAN_URL"], message))
+  )
 )
 
-// An empty FOREMAN_TOKEN means "no token", as it does for the daemon.
+// An empty (or blank) FOREMAN_TOKEN means "no token", as it does for the daemon.
 const token = Config.option(Config.redacted("FOREMAN_TOKEN")).pipe(
-  Config.map(Option.filter((secret) => Redacted.value(secret) !== ""))
+  Config.map(Option.filter((secret) => Redacted.value(secret).trim() !== ""))
 )
 
 /**
@@ -48,7 +51,6 @@ const noLimitIfZero = (duration: Duration.Duration) => Duration.isZero(duration)
 /** A Go duration, as the daemon's FOREMAN_* durations are. */
 const parseRequestTimeout = (raw: string): Either.Either<Duration.Duration, string> => Either.map(parseGoDuration(raw), noLimitIfZero)
 
-// Empty means unset, as for FOREMAN_TOKEN.
 const requestTimeout = Config.string("FOREMAN_REQUEST_TIMEOUT").pipe(
   Config.withDefault(""),
   Config.mapOrFail((raw) =>
@@ -80,7 +82,7 @@ export class ForemanClientConfig extends Effect.Service<ForemanClientConfig>()("
         onRight: (base) =>
           Effect.succeed(ForemanClientConfig.make({
             url: base,
-            token: Option.map(Option.fromNullable(options.token).pipe(Option.filter((t) => t !== "")), Redacted.make),
+            token: Option.map(Option.fromNullable(options.token).pipe(Option.filter((t) => t.trim() !== "")), Redacted.make),
             requestTimeout: noLimitIfZero(Duration.decode(options.requestTimeout ?? defaultRequestTimeout))
           }))
       })

@@ -181,7 +181,7 @@ describe("ForemanClientConfig", () => {
       Effect.provide(ForemanClientConfig.Default.pipe(Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))))))
     ))
 
-  it.effect("reads FOREMAN_URL (default http://127.0.0.1:8080) and FOREMAN_TOKEN", () =>
+  it.effect("reads FOREMAN_URL (default http://127.0.0.1:8080) and FOREMAN_TOKEN; an empty one is unset", () =>
     Effect.gen(function*() {
       const defaults = yield* read({})
       expect(Either.getOrThrow(defaults).url).toBe("http://127.0.0.1:8080")
@@ -190,6 +190,11 @@ describe("ForemanClientConfig", () => {
       expect(set.url).toBe("http://box:9000")
       expect(Option.map(set.token, Redacted.value)).toEqual(Option.some("t"))
       expect(Either.isLeft(yield* read({ FOREMAN_URL: "box:9000" }))).toBe(true)
+      // An empty setting is an unset one.
+      for (const blank of ["", " "]) {
+        const unset = Either.getOrThrow(yield* read({ FOREMAN_URL: blank, FOREMAN_TOKEN: blank, FOREMAN_REQUEST_TIMEOUT: blank }))
+        expect(unset).toEqual(Either.getOrThrow(defaults))
+      }
     }))
 
   it.effect("reads FOREMAN_REQUEST_TIMEOUT as a Go duration: 30s unless set, 0 for no limit", () =>

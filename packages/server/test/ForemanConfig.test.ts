@@ -24,6 +24,21 @@ describe("ForemanConfig", () => {
       expect(config.sqliteSynchronous).toBe("normal")
     }))
 
+  it.effect("an empty setting is an unset one: every FOREMAN_* set to \"\" gives the defaults", () =>
+    Effect.gen(function*() {
+      const names = [
+        "FOREMAN_ADDR", "FOREMAN_OLLAMA_URL", "FOREMAN_OLLAMA_TOKEN", "FOREMAN_TOKEN", "FOREMAN_DB_PATH",
+        "FOREMAN_SQLITE_SYNCHRONOUS", "FOREMAN_POLL_INTERVAL", "FOREMAN_KEEP_ALIVE", "FOREMAN_EMBED_MODEL",
+        "FOREMAN_MAX_ATTEMPTS", "FOREMAN_JOB_TTL", "FOREMAN_WEBHOOK_SECRET", "FOREMAN_MAX_BODY",
+        "FOREMAN_STREAM_HEADERS_AFTER", "FOREMAN_MAX_WAIT", "FOREMAN_ORIGINS", "FOREMAN_LOG_FORMAT", "FOREMAN_LOG_LEVEL"
+      ]
+      const defaults = Either.getOrThrow(yield* load({}))
+      for (const blank of ["", "  "]) {
+        const config = Either.getOrThrow(yield* load(Object.fromEntries(names.map((name) => [name, blank]))))
+        expect(config).toEqual(defaults)
+      }
+    }))
+
   it.effect("reads FOREMAN_SQLITE_SYNCHRONOUS as one of off, normal, full, extra, in any case", () =>
     Effect.gen(function*() {
       for (const [raw, level] of [["off", "off"], ["NORMAL", "normal"], [" full ", "full"], ["Extra", "extra"]] as const) {

@@ -5,10 +5,14 @@ import { parseByteSize } from "./ByteSize.js"
 import { type ListenAddress, parseListenAddress } from "./ListenAddress.js"
 import { secretProblem } from "../webhooks/WebhookSignature.js"
 
+// An empty variable is an unset one, as for the optional settings and the secrets: `FOREMAN_ADDR=`
+// (a compose file's `${FOREMAN_ADDR:-}`) means the default, not a refusal to start.
 const parsed = <A>(name: string, fallback: string, parse: (s: string) => Either.Either<A, string>) =>
   Config.string(name).pipe(
     Config.withDefault(fallback),
-    Config.mapOrFail((raw) => Either.mapLeft(parse(raw), (message) => ConfigError.InvalidData([name], message)))
+    Config.mapOrFail((raw) =>
+      Either.mapLeft(parse(raw.trim() === "" ? fallback : raw), (message) => ConfigError.InvalidData([name], message))
+    )
   )
 
 const optionalParsed = <A>(name: string, parse: (s: string) => Either.Either<A, string>) =>
@@ -23,7 +27,7 @@ const optionalParsed = <A>(name: string, parse: (s: string) => Either.Either<A, 
 
 const optionalSecret = (name: string) =>
   Config.option(Config.redacted(name)).pipe(
-    Config.map(Option.filter((secret) => Redacted.value(secret) !== ""))
+    Config.map(Option.filter((secret) => Redacted.value(secret).trim() !== ""))
   )
 
 const parseUrl = (raw: string): Either.Either<string, string> => {
