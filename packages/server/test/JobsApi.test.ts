@@ -230,6 +230,9 @@ describe("async jobs API", () => {
         // Ollama would refuse these bodies: accepted, each would load its model only to fail.
         [{ model: "qwen3:8b", messages: "hi" }, 400, "BadRequest"],
         [{ model: "qwen3:8b", endpoint: "generate", prompt: 5 }, 400, "BadRequest"],
+        // Ollama's /api/generate answers a missing model with 404; a job must still name one.
+        [{ endpoint: "generate", prompt: "hi" }, 400, "BadRequest"],
+        [{ model: " ", endpoint: "generate", prompt: "hi" }, 400, "BadRequest"],
         [{ model: "ghost:1b" }, 404, "ModelNotFound"]
       ]
       for (const [body, status, tag] of cases) {

@@ -59,6 +59,11 @@ describe("native errors in Ollama's shape", () => {
       }
       const generate = yield* errorOf(yield* postJson(`${foreman.url}/api/generate`, `{"model":"gemma3:4b","prompt":5}`))
       expect(generate).toEqual({ status: 400, body: { error: "json: cannot unmarshal number into Go struct field GenerateRequest.prompt of type string" } })
+      // GenerateHandler looks a missing model up, as "", where ChatHandler calls it required.
+      for (const [body, model] of [[`{"prompt":"hi"}`, ""], [`{"model":null,"prompt":"hi"}`, ""], [`{"model":"  ","prompt":"hi"}`, "  "]] as const) {
+        const missing = yield* errorOf(yield* postJson(`${foreman.url}/api/generate`, body))
+        expect([body, missing]).toEqual([body, { status: 404, body: { error: `model '${model}' not found` } }])
+      }
       // The /v1 family: OpenAI's shape, ChatMiddleware's own words for an empty conversation.
       for (const [path, body, message] of [
         ["/v1/chat/completions", `{"model":"gemma3:4b","messages":[]}`, "[] is too short - 'messages'"],
@@ -70,9 +75,24 @@ describe("native errors in Ollama's shape", () => {
         const refused = yield* errorOf(yield* postJson(`${foreman.url}${path}`, body))
         expect([body, refused]).toEqual([body, { status: 400, body: { error: { message, type: "invalid_request_error", param: null, code: null } } }])
       }
+      const noModel = yield* errorOf(yield* postJson(`${foreman.url}/v1/completions`, `{"prompt":"hi"}`))
+      expect(noModel).toEqual({ status: 404, body: { error: expect.objectContaining({ message: "model '' not found" }) } })
       const stats = yield* foreman.sim.stats
       // Nothing reached the target, so nothing was loaded for them either.
       expect(Object.keys(stats.calls).filter((call) => call.startsWith("POST"))).toEqual([])
+    }).pipe(Effect.scoped))
+
+  // Before the target has answered once, any named model is taken on trust and queued; a blank
+  // name never is (it would wait for a target that can only say "not found").
+  it.live("a blank /api/generate model is 404 even while the target has never answered", () =>
+    Effect.gen(function*() {
+      const sim = yield* OllamaSim.start({})
+      yield* sim.refuse()
+      const foreman = yield* startForeman({ target: sim })
+      const missing = yield* errorOf(yield* postJson(`${foreman.url}/api/generate`, `{"prompt":"hi","stream":false}`))
+      expect(missing).toEqual({ status: 404, body: { error: "model '' not found" } })
+      const jobs = yield* Effect.promise(() => fetch(`${foreman.url}/jobs`).then((r) => r.json() as Promise<{ jobs: ReadonlyArray<unknown> }>))
+      expect(jobs.jobs).toEqual([])
     }).pipe(Effect.scoped))
 
   it.live("404 for an unknown model, after one re-poll that finds models pulled since", () =>

@@ -142,6 +142,8 @@ export class Inventory extends Effect.Service<Inventory>()("foreman/Inventory", 
      * and let the job wait for the target rather than reject it blind.
      */
     const ensureInstalled = Effect.fn("Inventory.ensureInstalled")(function*(model: string) {
+      // No model has a blank name, whatever the target lists or whether it answers.
+      if (model.trim() === "") return false
       if (isInstalled(yield* SubscriptionRef.get(state), model)) return true
       const after = yield* refreshAfterMiss
       return isInstalled(after, model) || Option.isNone(after.lastPoll)

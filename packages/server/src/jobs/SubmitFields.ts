@@ -21,10 +21,12 @@ export const submitFields = (body: Readonly<Record<string, unknown>>): Either.Ei
     return Either.left(`endpoint must be "chat" or "generate"`)
   }
   const jobEndpoint: JobEndpoint = endpoint === "generate" ? "generate" : "chat"
-  return Either.flatMap(generationFields(body, "native", jobEndpoint), (fields) =>
-    isCloudModel(fields.model)
-      ? Either.left(cloudModelNotQueued(fields.model))
-      : Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({ ...fields, endpoint: jobEndpoint, webhookUrl })))
+  return Either.flatMap(generationFields(body, "native", jobEndpoint), (fields): Either.Either<SubmitFields, string> => {
+    // A job names its model, whichever endpoint it runs on.
+    if (fields.model.trim() === "") return Either.left("model is required")
+    if (isCloudModel(fields.model)) return Either.left(cloudModelNotQueued(fields.model))
+    return Either.map(readWebhookUrl(state_webhook_url), (webhookUrl) => ({ ...fields, endpoint: jobEndpoint, webhookUrl }))
+  })
 }
 
 /** POST /jobs's body: `submitFields` of the JSON object it must be. */

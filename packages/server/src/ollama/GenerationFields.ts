@@ -86,9 +86,11 @@ export const generationFields = (
     const conversion = endpoint === "chat" ? openAiChatProblem(body) : openAiCompletionProblem(body)
     if (conversion !== undefined) return Either.left(conversion)
   }
-  const [model, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "keep_alive")]
-  // Ollama trims the name before it finds it empty.
-  if (typeof model !== "string" || model.trim() === "") return Either.left("model is required")
+  const [given, keepAlive] = [fieldOf(body, "model"), fieldOf(body, "keep_alive")]
+  // Go decodes a missing or null model as "". ChatHandler trims it and refuses it as required;
+  // GenerateHandler looks it up and answers 404 `model '' not found`, which the inventory does here.
+  const model = typeof given === "string" ? given : ""
+  if (endpoint === "chat" && model.trim() === "") return Either.left("model is required")
   if (api === "native") {
     const problem = keepAliveProblem(keepAlive) ?? topLogprobsProblem(fieldOf(body, "top_logprobs"))
     if (problem !== undefined) return Either.left(problem)

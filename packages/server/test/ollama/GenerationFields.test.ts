@@ -46,6 +46,9 @@ describe("readGenerationFields", () => {
     expect(readGenerationFields("[1]", "native", "chat")).toEqual(Either.left("request body must be a JSON object"))
     expect(readGenerationFields(`{"stream":true}`, "native", "chat")).toEqual(Either.left("model is required"))
     expect(readGenerationFields(`{"model":"  "}`, "native", "chat")).toEqual(Either.left("model is required"))
+    // GenerateHandler looks the empty name up instead, and answers 404 (the inventory's part).
+    expect(Either.map(readGenerationFields(`{"prompt":"hi"}`, "native", "generate"), (fields) => fields.model)).toEqual(Either.right(""))
+    expect(Either.map(readGenerationFields(`{"model":null,"prompt":"hi"}`, "openai", "generate"), (fields) => fields.model)).toEqual(Either.right(""))
   })
 
   // Ollama refuses these while decoding, before it schedules a load; queued, they cost one.
