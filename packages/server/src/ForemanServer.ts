@@ -4,6 +4,7 @@ import { LoggingLive } from "./config/LoggingLive.js"
 import { HttpLive, ListenPreflightLive } from "./http/HttpLive.js"
 import { EmbedWarmer } from "./inventory/EmbedWarmer.js"
 import { Inventory } from "./inventory/Inventory.js"
+import { ModelCapabilities } from "./inventory/ModelCapabilities.js"
 import { JobAwaiter } from "./jobs/JobAwaiter.js"
 import { JobEvents } from "./jobs/JobEvents.js"
 import { Jobs } from "./jobs/Jobs.js"
@@ -18,7 +19,7 @@ import { WebhookDispatcher } from "./webhooks/WebhookDispatcher.js"
 // SqlLive is listed so the one connection (memoized, shared with Store and the outbox) is visible to
 // programs that run foreman as a library.
 const Foundation = Layer.mergeAll(SqlLive, Store.Default, WebhookOutbox.Default, OllamaClient.Default, JobEvents.Default)
-const WithInventory = Inventory.Default.pipe(Layer.provideMerge(Foundation))
+const WithInventory = ModelCapabilities.Default.pipe(Layer.provideMerge(Inventory.Default), Layer.provideMerge(Foundation))
 const WithWorker = Worker.Default.pipe(Layer.provideMerge(WithInventory))
 
 /**

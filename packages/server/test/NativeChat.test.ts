@@ -92,7 +92,7 @@ describe("native /api/chat through the queue", () => {
   it.live("the request body reaches the target byte for byte", () =>
     Effect.gen(function*() {
       const foreman = yield* startForeman()
-      const body = `{"model":"llama3.2:1b","stream":false,"messages":[{"role":"user","content":"héllo ✓ 日本"}],` +
+      const body = `{"model":"qwen3:8b","stream":false,"messages":[{"role":"user","content":"héllo ✓ 日本"}],` +
         `"options":{"seed":12345678901234567890,"num_ctx":8192},"think":true,` +
         `"format":{"type":"object","properties":{"a":{"type":"integer"}}},"x_unknown":[1.0,2.50]}`
       const response = yield* postJson(`${foreman.url}/api/chat`, body)

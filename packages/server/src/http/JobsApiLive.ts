@@ -8,12 +8,11 @@ import {
   JobId,
   JobNotFound,
   JobState,
-  ModelNotFound,
   PayloadTooLarge
 } from "@foreman/domain"
 import { Effect, Either, Option, Schema } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { Inventory } from "../inventory/Inventory.js"
+import { ModelCapabilities } from "../inventory/ModelCapabilities.js"
 import { normalizeModel } from "../inventory/ModelName.js"
 import { Jobs } from "../jobs/Jobs.js"
 import { Worker } from "../jobs/Worker.js"
@@ -56,7 +55,7 @@ const orDie = <A, E extends { readonly _tag: string }, R>(effect: Effect.Effect<
 export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =>
   Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const inventory = yield* Inventory
+    const capabilities = yield* ModelCapabilities
     const jobs = yield* Jobs
     const store = yield* Store
     const worker = yield* Worker
@@ -77,9 +76,7 @@ export const JobsApiLive = HttpApiBuilder.group(ForemanApi, "jobs", (handlers) =
             onLeft: (error) => Effect.fail(new BadRequest({ error })),
             onRight: Effect.succeed
           })
-          if (!(yield* inventory.ensureInstalled(fields.model))) {
-            return yield* new ModelNotFound({ error: `model '${fields.model}' not found` })
-          }
+          yield* capabilities.admit(fields)
           const payload = !fields.hasKeepAlive && Option.isSome(config.keepAlive)
             ? withKeepAlive(text, config.keepAlive.value)
             : text

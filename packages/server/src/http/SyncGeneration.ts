@@ -4,6 +4,7 @@ import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
 import { Chunk, Effect, Either, Exit, Fiber, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
+import { ModelCapabilities } from "../inventory/ModelCapabilities.js"
 import { isCloudModel } from "../inventory/ModelName.js"
 import { JobEvents, type JobSignal } from "../jobs/JobEvents.js"
 import { Jobs } from "../jobs/Jobs.js"
@@ -76,6 +77,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
   effect: Effect.gen(function*() {
     const config = yield* ForemanConfig
     const inventory = yield* Inventory
+    const capabilities = yield* ModelCapabilities
     const jobs = yield* Jobs
     const events = yield* JobEvents
     const worker = yield* Worker
@@ -106,13 +108,15 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
         const text = new TextDecoder().decode(body)
         const fields = readGenerationFields(text, api, endpoint)
         if (Either.isLeft(fields)) return wire.error(400, fields.left)
-        const { model, stream } = fields.right
+        const { model, needs, stream } = fields.right
         // The target proxies a cloud model to ollama.com: nothing loads here, so nothing waits in
         // line for the GPU, and no install is needed (ADR-0051).
         if (isCloudModel(model)) return yield* passthrough.forward({ body, openAi: api === "openai" })
         if (!(yield* inventory.ensureInstalled(model))) {
           return wire.error(404, `model '${model}' not found`)
         }
+        const refused = yield* capabilities.refusal(model, endpoint, needs)
+        if (Option.isSome(refused)) return wire.error(400, refused.value)
         const payload = wire.keepAlive && !fields.right.hasKeepAlive && Option.isSome(config.keepAlive)
           ? withKeepAlive(text, config.keepAlive.value)
           : text

@@ -1,7 +1,7 @@
-import { BadRequest, isTerminal, type JobId, ModelNotFound, type SubmitJob } from "@foreman/domain"
+import { BadRequest, isTerminal, type JobId, type SubmitJob } from "@foreman/domain"
 import { Data, Effect, Either, Option, Queue } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
-import { Inventory } from "../inventory/Inventory.js"
+import { ModelCapabilities } from "../inventory/ModelCapabilities.js"
 import { parsedResult } from "../store/JobEventBody.js"
 import type { JobRecord } from "../store/JobRecord.js"
 import { Store } from "../store/Store.js"
@@ -47,7 +47,7 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
   dependencies: [Jobs.Default],
   effect: Effect.gen(function*() {
     const config = yield* ForemanConfig
-    const inventory = yield* Inventory
+    const capabilities = yield* ModelCapabilities
     const jobs = yield* Jobs
     const events = yield* JobEvents
     const store = yield* Store
@@ -78,10 +78,9 @@ export class JobAwaiter extends Effect.Service<JobAwaiter>()("foreman/JobAwaiter
     /** Queues the body of a POST /jobs (native chat, or generate with `endpoint`) and waits for its end. */
     const submitAndAwait = Effect.fn("JobAwaiter.submitAndAwait")(function*(request: SubmitJob) {
       // The same checks as POST /jobs, in the same order: a refused request queues nothing.
-      const { endpoint, hasKeepAlive, webhookUrl } = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
-      if (!(yield* inventory.ensureInstalled(request.model))) {
-        return yield* new ModelNotFound({ error: `model '${request.model}' not found` })
-      }
+      const fields = yield* Either.mapLeft(submitFields(request), (error) => new BadRequest({ error }))
+      yield* capabilities.admit(fields)
+      const { endpoint, hasKeepAlive, webhookUrl } = fields
       // A null keep_alive sets none, and a "Keep_Alive" sets one, as on the HTTP routes.
       const keepAlive = !hasKeepAlive && Option.isSome(config.keepAlive)
         ? { keep_alive: config.keepAlive.value }

@@ -2,17 +2,32 @@ import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Either } from "effect"
 import { fieldOf, isObject } from "./GoFields.js"
 import { requestTypeProblem } from "./GoRequestTypes.js"
-import { keepAliveProblem } from "./KeepAlive.js"
+import { isZeroKeepAlive, keepAliveProblem } from "./KeepAlive.js"
 import { openAiChatProblem, openAiCompletionProblem } from "./OpenAiConversion.js"
 
 export interface GenerationFields {
   readonly model: string
   readonly stream: boolean
   readonly hasKeepAlive: boolean
+  /** What the request asks the model to be able to do, which Ollama checks before loading it. */
+  readonly needs: ModelNeeds
 }
 
 /** The fields foreman reads from a generation's body: each must be spelled one way only. */
-const readFields = ["model", "stream", "keep_alive", "messages", "prompt", "options", "top_logprobs"] as const
+const readFields = [
+  "model",
+  "stream",
+  "keep_alive",
+  "messages",
+  "prompt",
+  "options",
+  "top_logprobs",
+  "think",
+  "tools",
+  "suffix",
+  "reasoning",
+  "reasoning_effort"
+] as const
 
 /**
  * Go's decoder assigns keys in the order the text has them, so `{"model":"a","Model":"b","model":"a"}`
@@ -39,6 +54,43 @@ const isEmpty = (value: unknown): boolean =>
  */
 export const nothingToGenerate = (request: Readonly<Record<string, unknown>>, endpoint: JobEndpoint): boolean =>
   isEmpty(fieldOf(request, endpoint === "chat" ? "messages" : "prompt"))
+
+/** The capabilities a request needs, as ChatHandler and GenerateHandler derive them. */
+export interface ModelNeeds {
+  /** Everything but an unload, which Ollama answers before it looks at any capability. */
+  readonly completion: boolean
+  /** Tools given (chat). */
+  readonly tools: boolean
+  /** Thinking asked for: `think` true or a level (ThinkValue.Bool), or an OpenAI reasoning effort above none. */
+  readonly thinking: boolean
+  /** A `suffix` to fill in before (generate). */
+  readonly insert: boolean
+}
+
+const nonEmptyArray = (value: unknown) => Array.isArray(value) && value.length > 0
+
+/** api.ThinkValue.Bool: true, or one of the levels. */
+const thinkingAskedFor = (think: unknown) => think === true || (typeof think === "string" && ["high", "medium", "low", "max"].includes(think))
+
+/** openai.thinkFromReasoningEffort: `reasoning.effort` wins over `reasoning_effort`; "none" turns thinking off. */
+const reasoningAskedFor = (body: Readonly<Record<string, unknown>>): boolean => {
+  const reasoning = fieldOf(body, "reasoning")
+  const effort = isObject(reasoning) ? fieldOf(reasoning, "effort") : fieldOf(body, "reasoning_effort")
+  return typeof effort === "string" && effort !== "" && effort !== "none"
+}
+
+const unload: ModelNeeds = { completion: false, tools: false, thinking: false, insert: false }
+
+const needsOf = (body: Readonly<Record<string, unknown>>, api: JobApi, endpoint: JobEndpoint): ModelNeeds => {
+  if (api === "native" && nothingToGenerate(body, endpoint) && isZeroKeepAlive(fieldOf(body, "keep_alive"))) return unload
+  const suffix = fieldOf(body, "suffix")
+  return {
+    completion: true,
+    tools: endpoint === "chat" && nonEmptyArray(fieldOf(body, "tools")),
+    thinking: api === "native" ? thinkingAskedFor(fieldOf(body, "think")) : endpoint === "chat" && reasoningAskedFor(body),
+    insert: endpoint === "generate" && typeof suffix === "string" && suffix !== ""
+  }
+}
 
 /** ChatHandler's and GenerateHandler's own range check. */
 const topLogprobsProblem = (value: unknown): string | undefined =>
@@ -95,7 +147,12 @@ export const generationFields = (
     const problem = keepAliveProblem(keepAlive) ?? topLogprobsProblem(fieldOf(body, "top_logprobs"))
     if (problem !== undefined) return Either.left(problem)
   }
-  return Either.right({ model, stream: streams(body, api, endpoint), hasKeepAlive: keepAlive !== undefined && keepAlive !== null })
+  return Either.right({
+    model,
+    stream: streams(body, api, endpoint),
+    hasKeepAlive: keepAlive !== undefined && keepAlive !== null,
+    needs: needsOf(body, api, endpoint)
+  })
 }
 
 /** `parseRequestBody`, then `generationFields`. */

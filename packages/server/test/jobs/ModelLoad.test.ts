@@ -14,10 +14,10 @@ const post = (url: string, body: unknown) =>
     Effect.flatMap((response) => Effect.map(text(response), (raw): Answer => ({ status: response.status, body: JSON.parse(raw) })))
   )
 
-/** What the sim was sent to load or generate with, oldest first (the polls have no body). */
+/** What the sim was sent to load or generate with, oldest first (polls and capability lookups are neither). */
 const sent = (foreman: RunningForeman) =>
   Effect.map(foreman.sim.requests, (requests) =>
-    requests.filter((r) => r.method === "POST").map((r) => ({ path: r.path, body: JSON.parse(r.body) as Record<string, unknown> })))
+    requests.filter((r) => r.method === "POST" && r.path !== "/api/show").map((r) => ({ path: r.path, body: JSON.parse(r.body) as Record<string, unknown> })))
 
 const psNames = (url: string) =>
   Effect.promise(async () => {

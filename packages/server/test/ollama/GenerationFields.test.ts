@@ -5,7 +5,38 @@ import { readGenerationFields } from "../../src/ollama/GenerationFields.js"
 const streams = (body: Record<string, unknown>, endpoint: "chat" | "generate") =>
   Either.map(readGenerationFields(JSON.stringify({ model: "m", ...body }), "native", endpoint), (fields) => fields.stream)
 
+const completes = { completion: true, tools: false, thinking: false, insert: false }
+
+const needs = (body: Record<string, unknown>, api: "native" | "openai", endpoint: "chat" | "generate") =>
+  Either.map(readGenerationFields(JSON.stringify({ model: "m", ...body }), api, endpoint), (fields) => fields.needs)
+
 describe("readGenerationFields", () => {
+  // What ChatHandler and GenerateHandler ask of the model's capabilities (ModelCapabilities checks them).
+  it("reads what the request needs the model to do: tools, thinking, a suffix; nothing for an unload", () => {
+    const hi = [{ role: "user", content: "hi" }]
+    const tool = [{ type: "function", function: { name: "f" } }]
+    expect(needs({ messages: hi }, "native", "chat")).toEqual(Either.right(completes))
+    expect(needs({ messages: hi, tools: tool, think: true }, "native", "chat")).toEqual(Either.right({ ...completes, tools: true, thinking: true }))
+    expect(needs({ messages: hi, tools: [], think: false }, "native", "chat")).toEqual(Either.right(completes))
+    for (const level of ["low", "medium", "high", "max"]) {
+      expect(needs({ prompt: "hi", think: level }, "native", "generate")).toEqual(Either.right({ ...completes, thinking: true }))
+    }
+    expect(needs({ prompt: "def f(", suffix: "return x" }, "native", "generate")).toEqual(Either.right({ ...completes, insert: true }))
+    // A stray field of the other endpoint is not read: GenerateRequest has no tools, ChatRequest no suffix.
+    expect(needs({ prompt: "hi", tools: tool }, "native", "generate")).toEqual(Either.right(completes))
+    expect(needs({ messages: hi, suffix: "x" }, "native", "chat")).toEqual(Either.right(completes))
+    // A load still needs a model that completes; an unload is answered before any check.
+    expect(needs({ messages: [] }, "native", "chat")).toEqual(Either.right(completes))
+    const none = { completion: false, tools: false, thinking: false, insert: false }
+    expect(needs({ messages: [], keep_alive: 0, think: true }, "native", "chat")).toEqual(Either.right(none))
+    expect(needs({ keep_alive: "0s" }, "native", "generate")).toEqual(Either.right(none))
+    // The OpenAI layer: reasoning effort becomes think ("none" is off), reasoning.effort first.
+    expect(needs({ messages: hi, tools: tool, reasoning_effort: "minimal" }, "openai", "chat")).toEqual(Either.right({ ...completes, tools: true, thinking: true }))
+    expect(needs({ messages: hi, reasoning_effort: "none" }, "openai", "chat")).toEqual(Either.right(completes))
+    expect(needs({ messages: hi, reasoning_effort: "high", reasoning: { effort: "none" } }, "openai", "chat")).toEqual(Either.right(completes))
+    expect(needs({ prompt: "a", suffix: "b" }, "openai", "generate")).toEqual(Either.right({ ...completes, insert: true }))
+  })
+
   it("a native request streams unless it says not to, or only loads the model (Ollama answers one object)", () => {
     expect(streams({ messages: [{ role: "user", content: "hi" }] }, "chat")).toEqual(Either.right(true))
     expect(streams({ messages: [{ role: "user", content: "hi" }], stream: false }, "chat")).toEqual(Either.right(false))
@@ -21,10 +52,10 @@ describe("readGenerationFields", () => {
   // "Stream"); the target reads the same bytes that way.
   it("reads fields in any case, as Ollama's decoder does; one key repeated keeps its last value", () => {
     expect(readGenerationFields(`{"Model":"m","Messages":[{"role":"user","content":"hi"}],"Stream":false}`, "native", "chat")).toEqual(
-      Either.right({ model: "m", stream: false, hasKeepAlive: false })
+      Either.right({ model: "m", stream: false, hasKeepAlive: false, needs: completes })
     )
     expect(readGenerationFields(`{"MODEL":"m","Prompt":"hi","STREAM":false,"STREAM":true,"Keep_Alive":"5m"}`, "native", "generate")).toEqual(
-      Either.right({ model: "m", stream: true, hasKeepAlive: true })
+      Either.right({ model: "m", stream: true, hasKeepAlive: true, needs: completes })
     )
     expect(streams({ Messages: [] }, "chat")).toEqual(Either.right(false))
     expect(readGenerationFields(`{"Stream":"no","model":"m"}`, "native", "chat")).toEqual(

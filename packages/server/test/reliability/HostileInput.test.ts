@@ -420,17 +420,18 @@ layer(HostileTargetLive, { excludeTestServices: true, timeout: "120 seconds" })(
 })
 
 describe("the boundary: fields foreman does not read are the target's to judge", () => {
-  // A body Ollama's decoder refuses is refused before the queue (ADR-0052); what only the model can
-  // tell, here a chat with an embedding model, is the target's to say when the job runs.
+  // A body Ollama's decoder refuses is refused before the queue (ADR-0052), and so is what the
+  // model's capabilities rule out (ADR-0054); what foreman does not read, here a raw generate with a
+  // system prompt, is the target's to say when the job runs.
   it.live("a body valid for foreman but not for the target is queued, fails with the target's 4xx, and the caller sees it in shape", () =>
     Effect.gen(function*() {
-      const foreman = yield* startForeman({ sim: { models: [installedModel, "nomic-embed-text:latest"] } })
+      const foreman = yield* startForeman({ sim: { models: [installedModel] } })
       const refused = yield* postJson(`${foreman.url}/jobs`, { model: installedModel, stream: false, messages: "not a list" })
       expect(refused.status).toBe(400)
-      const body = { model: "nomic-embed-text", stream: false, messages: [{ role: "user", content: "hi" }] }
-      const sync = yield* postJson(`${foreman.url}/api/chat`, body)
+      const body = { model: installedModel, endpoint: "generate", stream: false, prompt: "hi", raw: true, system: "be brief" }
+      const sync = yield* postJson(`${foreman.url}/api/generate`, body)
       expect(sync.status).toBe(400)
-      expect(JSON.parse(yield* text(sync))).toEqual({ error: expect.any(String) })
+      expect(JSON.parse(yield* text(sync))).toEqual({ error: "raw mode does not support template, system, or context" })
       const accepted = yield* postJson(`${foreman.url}/jobs`, body)
       expect(accepted.status).toBe(202)
       const { job_id } = yield* Effect.promise(() => accepted.json() as Promise<{ job_id: string }>)
