@@ -169,6 +169,22 @@ describe("exit codes", () => {
       expect(run.stderr.split("\n")[0], show(run)).toBe(`foreman: cannot reach foreman at ${silent.url}: no answer within 2s`)
     }).pipe(Effect.scoped), 90_000)
 
+  it.live("2: sim flags out of range, before it listens", () =>
+    Effect.gen(function*() {
+      const runs = yield* Effect.all([
+        foremanCli(["sim", "--port", "70000"]),
+        foremanCli(["sim", "--port", "0", "--tokens", "0"]),
+        foremanCli(["sim", "--port", "0", "--load-delay", "-5"]),
+        foremanCli(["sim", "--port", "0", "--token-delay", "-1"])
+      ], { concurrency: "unbounded" })
+      const said = ["--port must be between 0 and 65535", "--tokens must be at least 1", "--load-delay must be at least 0", "--token-delay must be at least 0"]
+      for (const [i, run] of runs.entries()) {
+        expect(run.code, show(run)).toBe(2)
+        expect(run.stdout + run.stderr, show(run)).toContain(said[i])
+        expect(run.stdout + run.stderr, show(run)).not.toContain("listening")
+      }
+    }), 90_000)
+
   it.live("2: a FOREMAN_REQUEST_TIMEOUT that is not a duration", () =>
     Effect.gen(function*() {
       const silent = yield* silentServer

@@ -23,9 +23,25 @@ const port = Options.integer("port").pipe(
 const host = Options.text("host").pipe(Options.withDescription("Address to listen on."), Options.withDefault("127.0.0.1"))
 const models = list("models", "Comma-separated generation models to pretend are installed.")
 const embedModels = list("embed-models", "Comma-separated embedding models to pretend are installed.")
-const loadDelay = Options.integer("load-delay").pipe(Options.withDescription("Milliseconds a model swap takes."), Options.withDefault(0))
-const tokenDelay = Options.integer("token-delay").pipe(Options.withDescription("Milliseconds between streamed chunks."), Options.withDefault(0))
-const tokens = Options.integer("tokens").pipe(Options.withDescription("Chunks per answer (default: one per word)."), Options.optional)
+/** The sim took a negative delay or zero tokens silently and answered as if they were unset. */
+const atLeast = (min: number, flag: string) =>
+  Options.filterMap((n: number) => n >= min ? Option.some(n) : Option.none(), `--${flag} must be at least ${min}`)
+
+const loadDelay = Options.integer("load-delay").pipe(
+  Options.withDescription("Milliseconds a model swap takes."),
+  atLeast(0, "load-delay"),
+  Options.withDefault(0)
+)
+const tokenDelay = Options.integer("token-delay").pipe(
+  Options.withDescription("Milliseconds between streamed chunks."),
+  atLeast(0, "token-delay"),
+  Options.withDefault(0)
+)
+const tokens = Options.integer("tokens").pipe(
+  Options.withDescription("Chunks per answer (default: one per word)."),
+  atLeast(1, "tokens"),
+  Options.optional
+)
 
 /** `foreman sim`: a simulated Ollama server, for trying foreman without a GPU. */
 export const simCommand = Command.make(
