@@ -11,10 +11,15 @@ import {
   submitCommand,
   tagsCommand
 } from "./commands/index.js"
+import { withCommandConsole } from "./output/PlainWhenPiped.js"
 
 // The client is built per command, so `serve` and `sim` never read FOREMAN_URL.
 const talking = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
   Command.provide(command, ForemanClient.Default)
+
+// Only @effect/cli's own help and errors are made plain when piped (main.ts); a command prints as is.
+const printsAsIs = <Name extends string, R, E, A>(command: Command.Command<Name, R, E, A>) =>
+  Command.transformHandler(command, withCommandConsole)
 
 /** The `foreman` command tree: the daemon and the sim, and the commands that talk to a daemon. */
 export const foreman = Command.make("foreman").pipe(
@@ -24,14 +29,14 @@ export const foreman = Command.make("foreman").pipe(
       "cancelled or the daemon said no, 2 usage error, 3 daemon unreachable."
   ),
   Command.withSubcommands([
-    serveCommand,
-    simCommand,
-    talking(submitCommand),
-    talking(jobsCommand),
-    talking(jobCommand),
-    talking(cancelCommand),
-    talking(psCommand),
-    talking(tagsCommand),
-    talking(healthCommand)
+    printsAsIs(serveCommand),
+    printsAsIs(simCommand),
+    printsAsIs(talking(submitCommand)),
+    printsAsIs(talking(jobsCommand)),
+    printsAsIs(talking(jobCommand)),
+    printsAsIs(talking(cancelCommand)),
+    printsAsIs(talking(psCommand)),
+    printsAsIs(talking(tagsCommand)),
+    printsAsIs(talking(healthCommand))
   ])
 )

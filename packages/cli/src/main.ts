@@ -6,6 +6,7 @@ import { Cause, Console, Effect, Exit } from "effect"
 import { type CliFailure, ExitCode, stoppedBySignal, verdict, watchSignals } from "./exitCode.js"
 import { foreman } from "./foreman.js"
 import { normalizeLogLevel } from "./logLevelArgs.js"
+import { CommandConsole, plainWhenPiped } from "./output/PlainWhenPiped.js"
 
 const cli = Command.run(foreman, { name: "foreman", version: "0.1.0" })
 
@@ -19,7 +20,12 @@ const report = (failure: CliFailure) => {
 // script `foreman cancel $id && …` that the cancel worked.
 watchSignals()
 
-cli(normalizeLogLevel(process.argv)).pipe(
+Effect.consoleWith((terminal) =>
+  cli(normalizeLogLevel(process.argv)).pipe(
+    Effect.withConsole(plainWhenPiped(terminal)),
+    Effect.provideService(CommandConsole, terminal)
+  )
+).pipe(
   Effect.as(ExitCode.ok),
   Effect.catchAll(report),
   Effect.flatMap((code) =>
