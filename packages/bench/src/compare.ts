@@ -1,4 +1,4 @@
-// `pnpm bench:compare --a PATH --b PATH [--route chat|submit] [--rounds N] [--batch N]`: two builds
+// `pnpm bench:compare --a PATH --b PATH [--route chat|stream|submit] [--rounds N] [--batch N]`: two builds
 // of foreman (each a checkout's bin/foreman.mjs, built) side by side, as the daemon's CPU time per
 // request. A change worth a few percent is lost in the figures' run-to-run spread on a shared
 // machine; two daemons running at once, fed alternating batches of the same sequential requests,
@@ -32,6 +32,13 @@ const routes: Record<string, Route> = {
     status: 200,
     targetAway: false
   },
+  stream: {
+    name: "POST /api/chat, streamed (a sync job relayed chunk by chunk), instant sim",
+    path: "/api/chat",
+    body: chatBody(model, "Say hi in five words."),
+    status: 200,
+    targetAway: false
+  },
   submit: {
     name: "POST /jobs, target away after the first poll (the submit only)",
     path: "/jobs",
@@ -61,7 +68,7 @@ const parseArgs = (argv: ReadonlyArray<string>): Effect.Effect<Args, BenchError>
     const a = value("--a")
     const b = value("--b")
     if (a === undefined || b === undefined) {
-      return yield* new BenchError({ message: "usage: pnpm bench:compare --a PATH --b PATH [--route chat|submit] [--rounds N] [--batch N]" })
+      return yield* new BenchError({ message: "usage: pnpm bench:compare --a PATH --b PATH [--route chat|stream|submit] [--rounds N] [--batch N]" })
     }
     const routeName = value("--route") ?? "chat"
     const route = routes[routeName]

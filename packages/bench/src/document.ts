@@ -93,7 +93,7 @@ export const renderMarkdown = (input: DocumentInput): string => {
     "",
     "The quick run judges the same goals on small counts, so its verdicts are indicative only; both exit non-zero only when the harness itself fails.",
     "",
-    "`bench:compare` is for a change worth a few percent, which the figures' run-to-run spread hides: two built checkouts run as two daemons at once, fed alternating batches of the same sequential requests (`chat`: a sync `/api/chat`; `submit`: `POST /jobs` with the target away), and it prints each round's CPU per request and the paired medians.",
+    "`bench:compare` is for a change worth a few percent, which the figures' run-to-run spread hides: two built checkouts run as two daemons at once, fed alternating batches of the same sequential requests (`chat`: a sync `/api/chat`; `stream`: the same, streamed; `submit`: `POST /jobs` with the target away), and it prints each round's CPU per request and the paired medians.",
     "",
     "## Machine",
     "",
