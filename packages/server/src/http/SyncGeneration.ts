@@ -1,7 +1,7 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { isTerminal, type JobApi, type JobEndpoint } from "@foreman/domain"
-import { Chunk, Effect, Either, Exit, Fiber, Option, Queue, Ref, Scope, Stream } from "effect"
+import { Chunk, Duration, Effect, Either, Exit, Fiber, Option, Queue, Ref, Scope, Stream } from "effect"
 import { ForemanConfig } from "../config/ForemanConfig.js"
 import { Inventory } from "../inventory/Inventory.js"
 import { ModelCapabilities } from "../inventory/ModelCapabilities.js"
@@ -11,6 +11,7 @@ import { Jobs } from "../jobs/Jobs.js"
 import { Worker } from "../jobs/Worker.js"
 import { readGenerationFields, withKeepAlive } from "../ollama/GenerationFields.js"
 import type { JobRecord } from "../store/JobRecord.js"
+import { joinWithin } from "./joinWithin.js"
 import { errorLine, jsonContentType, ndjsonContentType, ollamaError, ollamaJson } from "./OllamaResponses.js"
 import { eventStreamContentType, openAiError, openAiErrorEvent } from "./OpenAiResponses.js"
 import { Passthrough } from "./Passthrough.js"
@@ -148,7 +149,7 @@ export class SyncGeneration extends Effect.Service<SyncGeneration>()("foreman/Sy
           // The take runs in its own fiber (closed with the request's scope) and only the wait for
           // it times out: a take interrupted just as a signal reached it could lose that signal.
           const taking = yield* Effect.forkIn(firstOutput(queue), scope)
-          const early = yield* Effect.timeoutOption(Fiber.join(taking), config.streamHeadersAfter)
+          const early = yield* joinWithin(taking, Duration.toMillis(config.streamHeadersAfter))
           if (Option.isSome(early) && early.value._tag === "Ended") {
             yield* Ref.set(finished, true)
             return failure(wire, early.value.job, headers)
