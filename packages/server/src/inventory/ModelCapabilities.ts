@@ -56,17 +56,17 @@ export class ModelCapabilities extends Effect.Service<ModelCapabilities>()("fore
 
     /** Ollama's own words for why it would refuse this request on this model, if it would. */
     const refusal = Effect.fn("ModelCapabilities.refusal")(function*(model: string, endpoint: JobEndpoint, needs: ModelNeeds) {
-      const name = normalizeModel(model)
       if (!needs.completion) return Option.none<string>()
+      const name = normalizeModel(model)
       const capabilities = yield* capabilitiesOf(name)
       if (Option.isNone(capabilities)) return Option.none<string>()
       const has = (capability: string) => capabilities.value.includes(capability)
       // The order of ChatHandler and GenerateHandler: thinking first, then what scheduleRunner checks.
       if (needs.thinking && !has("thinking")) return Option.some(`${JSON.stringify(model)} does not support thinking`)
       if (!has("completion")) return Option.some(`${JSON.stringify(model)} does not support ${endpoint}`)
-      const missing = [needs.tools ? "tools" : undefined, needs.insert ? "insert" : undefined]
-        .filter((capability): capability is string => capability !== undefined && !has(capability))
-      return missing.length === 0 ? Option.none<string>() : Option.some(`${fullName(name)} does not support ${missing.join("\n")}`)
+      // Tools are a chat's, a suffix a generate's: a request needs one at most.
+      const extra = needs.tools ? "tools" : needs.insert ? "insert" : undefined
+      return extra === undefined || has(extra) ? Option.none<string>() : Option.some(`${fullName(name)} does not support ${extra}`)
     })
 
     /** A job's checks that need the target's word (POST /jobs, JobAwaiter): its model is installed and can run it. */
