@@ -55,6 +55,10 @@ const isEmpty = (value: unknown): boolean =>
 export const nothingToGenerate = (request: Readonly<Record<string, unknown>>, endpoint: JobEndpoint): boolean =>
   isEmpty(fieldOf(request, endpoint === "chat" ? "messages" : "prompt"))
 
+/** A native request that only unloads the model: nothing to generate and `keep_alive` 0 (Ollama's expireRunner). */
+export const onlyUnloads = (request: Readonly<Record<string, unknown>>, api: JobApi, endpoint: JobEndpoint): boolean =>
+  api === "native" && nothingToGenerate(request, endpoint) && isZeroKeepAlive(fieldOf(request, "keep_alive"))
+
 /** The capabilities a request needs, as ChatHandler and GenerateHandler derive them. */
 export interface ModelNeeds {
   /** Everything but an unload, which Ollama answers before it looks at any capability. */
@@ -82,7 +86,7 @@ const reasoningAskedFor = (body: Readonly<Record<string, unknown>>): boolean => 
 const unload: ModelNeeds = { completion: false, tools: false, thinking: false, insert: false }
 
 const needsOf = (body: Readonly<Record<string, unknown>>, api: JobApi, endpoint: JobEndpoint): ModelNeeds => {
-  if (api === "native" && nothingToGenerate(body, endpoint) && isZeroKeepAlive(fieldOf(body, "keep_alive"))) return unload
+  if (onlyUnloads(body, api, endpoint)) return unload
   const suffix = fieldOf(body, "suffix")
   return {
     completion: true,

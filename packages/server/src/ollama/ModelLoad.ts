@@ -1,8 +1,7 @@
 import type { JobApi, JobEndpoint } from "@foreman/domain"
 import { Option } from "effect"
-import { nothingToGenerate } from "./GenerationFields.js"
+import { onlyUnloads } from "./GenerationFields.js"
 import { fieldOf, isObject } from "./GoFields.js"
-import { isZeroKeepAlive } from "./KeepAlive.js"
 
 /** How the worker loads a job's model before running the job, read from the job's request. */
 export interface ModelLoad {
@@ -43,7 +42,7 @@ export const modelLoadFor = (
   const options = native && isObject(requestOptions) ? { options: requestOptions } : {}
   const keepAliveField = Option.match(keepAlive, { onNone: () => ({}), onSome: (keep_alive) => ({ keep_alive }) })
   return {
-    unloadOnly: native && nothingToGenerate(request, job.endpoint) && isZeroKeepAlive(fieldOf(request, "keep_alive")),
+    unloadOnly: onlyUnloads(request, job.api, job.endpoint),
     path: chat ? "/api/chat" : "/api/generate",
     body: JSON.stringify({ model, ...(chat ? { messages: [] } : {}), ...options, ...keepAliveField })
   }
